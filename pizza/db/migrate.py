@@ -89,9 +89,7 @@ def migrate_all(
         results.append(MigrationResult(name, applied))
     for name, dsn in settings.shards.items():
         with psycopg.connect(dsn) as conn:
-            conn.execute(
-                "INSERT INTO shard_identity (shard) VALUES (%s) ON CONFLICT (singleton) DO NOTHING", (name,)
-            )
+            conn.execute("INSERT INTO shard_identity (shard) VALUES (%s) ON CONFLICT (singleton) DO NOTHING", (name,))
             stored = conn.execute("SELECT shard FROM shard_identity").fetchone()
             if stored is None or stored[0] != name:
                 raise RuntimeError(f"database configured as {name} identifies itself as {stored and stored[0]}")

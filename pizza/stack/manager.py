@@ -30,8 +30,10 @@ class Stack:
         for service in self.services:
             try:
                 started[service.name] = service.start()
-                progress(f"{service.name}: {'started' if started[service.name] else 'already running'} "
-                         f"on 127.0.0.1:{service.port} (pid {service.pid()})")
+                progress(
+                    f"{service.name}: {'started' if started[service.name] else 'already running'} "
+                    f"on 127.0.0.1:{service.port} (pid {service.pid()})"
+                )
             except ServiceError as exc:
                 errors.append(str(exc))
                 progress(f"{service.name}: FAILED: {exc}")

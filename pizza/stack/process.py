@@ -59,7 +59,7 @@ def spawn(argv: Sequence[str], *, log_file: Path, pid_file: Path, env: dict[str,
     log_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - argv is built by the stack, never from user input
+        proc = subprocess.Popen(
             list(argv),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -10,6 +10,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -86,8 +87,8 @@ class Service(ABC):
         while time.monotonic() < deadline:
             if self.healthy():
                 return
-            if self.pid() is not None and not self.running():
-                break
+            if self.pid() is not None and not process.is_alive(self.pid()):  # exited (no cmdline check:
+                break  # right after fork the child has not exec'd yet)
             time.sleep(0.2)
         raise ServiceError(f"{self.name} did not become healthy on port {self.port}; see {self.log_file}")
 
@@ -146,29 +147,59 @@ class Postgres(Service):
         self._prepare_dirs()
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
-                self._as_owner([str(PG_BIN / "initdb"), "-D", str(self.data_dir), "-U", self.settings.pg_user,
-                                "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-                check=True, capture_output=True,
+                self._as_owner(
+                    [
+                        str(PG_BIN / "initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "-U",
+                        self.settings.pg_user,
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
+                check=True,
+                capture_output=True,
             )
-        options = " ".join([
-            f"-p {self.port}",
-            f"-k {self.root / 'run'}",
-            "-c listen_addresses=127.0.0.1",
-            "-c wal_level=logical",
-            "-c max_replication_slots=32",
-            "-c max_wal_senders=32",
-            "-c max_slot_wal_keep_size=2GB",
-            "-c max_connections=300",
-            "-c shared_buffers=256MB",
-            "-c fsync=on",
-        ])
+        options = " ".join(
+            [
+                f"-p {self.port}",
+                f"-k {self.root / 'run'}",
+                "-c listen_addresses=127.0.0.1",
+                "-c wal_level=logical",
+                "-c max_replication_slots=32",
+                "-c max_wal_senders=32",
+                "-c max_slot_wal_keep_size=2GB",
+                "-c max_connections=300",
+                "-c shared_buffers=256MB",
+                "-c fsync=on",
+            ]
+        )
         result = subprocess.run(
-            self._as_owner([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
-                            "-w", "-t", "60", "-o", options, "start"]),
-            capture_output=True, text=True,
+            self._as_owner(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(self.log_file),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    options,
+                    "start",
+                ]
+            ),
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
-            raise ServiceError(f"pg_ctl start failed: {result.stderr.strip() or result.stdout.strip()}; see {self.log_file}")
+            raise ServiceError(
+                f"pg_ctl start failed: {result.stderr.strip() or result.stdout.strip()}; see {self.log_file}"
+            )
 
     def healthy(self) -> bool:
         try:
@@ -181,8 +212,10 @@ class Postgres(Service):
     def stop(self) -> bool:
         if not self.running():
             return False
-        subprocess.run(self._as_owner([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            self._as_owner([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+        )
         return True
 
 
@@ -199,9 +232,25 @@ class Redis(Service):
         if binary is None:
             raise ServiceError("redis-server not found: run `make setup` (apt: redis-server)")
         process.spawn(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.root),
-             "--appendonly", "yes", "--save", "", "--protected-mode", "yes", "--daemonize", "no"],
-            log_file=self.log_file, pid_file=self.pid_file,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.root),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--protected-mode",
+                "yes",
+                "--daemonize",
+                "no",
+            ],
+            log_file=self.log_file,
+            pid_file=self.pid_file,
         )
 
     def healthy(self) -> bool:
@@ -237,9 +286,20 @@ class Kafka(Service):
     def _start(self) -> None:
         url = f"tcp://127.0.0.1:{self.port}"
         process.spawn(
-            [str(self.binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/", "--cluster-id", "pizza-local"],
-            log_file=self.log_file, pid_file=self.pid_file,
+            [
+                str(self.binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+                "--cluster-id",
+                "pizza-local",
+            ],
+            log_file=self.log_file,
+            pid_file=self.pid_file,
         )
 
     def healthy(self) -> bool:
@@ -265,15 +325,27 @@ class Mongo(Service):
         return self.settings.mongo_port
 
     def _start(self) -> None:
-        binary = shutil.which("nx-27017") or str(Path(os.sys.executable).parent / "nx-27017")
+        binary = shutil.which("nx-27017") or str(Path(sys.executable).parent / "nx-27017")
         if not Path(binary).exists():
             raise ServiceError("nx-27017 not found: run `make setup` (PyPI: nx-27017)")
         nx_pid = self.root / "nx.pid"
         nx_pid.unlink(missing_ok=True)  # a killed server leaves it behind and then refuses to start
         process.spawn(
-            [binary, "--host", "127.0.0.1", "-p", str(self.port), "--data-dir", str(self.root / "data"),
-             "--pid-file", str(nx_pid), "--log-file", str(self.log_file.with_suffix(".server.log"))],
-            log_file=self.log_file, pid_file=self.pid_file,
+            [
+                binary,
+                "--host",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "--data-dir",
+                str(self.root / "data"),
+                "--pid-file",
+                str(nx_pid),
+                "--log-file",
+                str(self.log_file.with_suffix(".server.log")),
+            ],
+            log_file=self.log_file,
+            pid_file=self.pid_file,
         )
 
     def healthy(self) -> bool:
@@ -283,7 +355,8 @@ class Mongo(Service):
             return False
         try:
             client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
-                self.settings.mongo, serverSelectionTimeoutMS=1000)
+                self.settings.mongo, serverSelectionTimeoutMS=1000
+            )
             try:
                 client.admin.command("ping")
             finally:

@@ -1,0 +1,1 @@
+"""The `pizza` command line."""
