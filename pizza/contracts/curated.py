@@ -1,0 +1,366 @@
+"""Curated tables and facts (v1): the typed schema Spark writes, the warehouse loads and dbt reads.
+
+Curated table = the Postgres table's current state per primary key, typed:
+
+* uuid -> ``string``; text/char -> ``string``; timestamptz -> ``timestamp`` (UTC, microseconds);
+  jsonb -> ``json`` (JSON text in a string column); bigint/integer/double/boolean as is;
+  numeric -> ``double``.
+* ``password_hash`` is dropped; ``email``/``phone`` become ``email_sha256``/``phone_sha256``
+  (hex SHA-256 of the lower-cased, trimmed e-mail / of the phone text as stored).
+* plus lineage: ``_shard`` (source shard, ``catalog`` for catalog tables), ``_lsn`` (WAL position of the
+  change that produced the row), ``_commit_ts`` (its commit time).
+* plus the partition column ``date`` (the business date: UTC date of ``date_column``, which never changes
+  for a row, so a row never moves between partitions).
+
+Facts are partitioned by ``date`` (the order's UTC date) and ``city``.
+
+Lake layout: ``curated/<table>/date=YYYY-MM-DD/`` and ``facts/<fact>/date=YYYY-MM-DD/city=<city>/``
+(see ``pizza.contracts.lake``). The warehouse holds schema ``lake`` with one table per name below and
+exactly these columns (partition columns included). Changing a column bumps ``CURATED_SCHEMA_VERSION``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pyarrow as pa
+
+CURATED_SCHEMA_VERSION = 1
+
+ColumnType = Literal["string", "json", "bigint", "int", "double", "boolean", "timestamp", "date"]
+Columns = dict[str, ColumnType]
+
+PARTITION_DATE = "date"
+LINEAGE: Columns = {"_shard": "string", "_lsn": "bigint", "_commit_ts": "timestamp"}
+
+ARROW_TYPES: dict[ColumnType, pa.DataType] = {
+    "string": pa.string(),
+    "json": pa.string(),
+    "bigint": pa.int64(),
+    "int": pa.int32(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
+
+DUCKDB_TYPES: dict[ColumnType, str] = {
+    "string": "VARCHAR",
+    "json": "VARCHAR",
+    "bigint": "BIGINT",
+    "int": "INTEGER",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+    "date": "DATE",
+}
+
+
+@dataclass(frozen=True)
+class CuratedTable:
+    """One business table as it appears in the lake and the warehouse."""
+
+    name: str
+    source: Literal["shard", "catalog"]
+    primary_key: tuple[str, ...]
+    date_column: str  # the business date: a column that never changes for a row
+    business_columns: Columns
+    dropped: tuple[str, ...] = ()  # source columns never copied (secrets)
+    hashed: dict[str, str] = field(default_factory=dict)  # source column -> curated sha256 column
+
+    @property
+    def columns(self) -> Columns:
+        """Every column of the curated table, in order: business, lineage, partition."""
+        return {**self.business_columns, **LINEAGE, PARTITION_DATE: "date"}
+
+    def arrow_schema(self) -> pa.Schema:
+        return arrow_schema(self.columns)
+
+
+@dataclass(frozen=True)
+class FactTable:
+    name: str
+    key: tuple[str, ...]
+    business_columns: Columns
+    partition_by: tuple[str, ...] = (PARTITION_DATE, "city")
+
+    @property
+    def columns(self) -> Columns:
+        cols: Columns = dict(self.business_columns)
+        cols[PARTITION_DATE] = "date"
+        cols.setdefault("city", "string")
+        return cols
+
+    def arrow_schema(self) -> pa.Schema:
+        return arrow_schema(self.columns)
+
+
+def arrow_schema(columns: Columns) -> pa.Schema:
+    return pa.schema([pa.field(name, ARROW_TYPES[kind]) for name, kind in columns.items()])
+
+
+# --- curated tables ----------------------------------------------------------------------------------
+
+ORDERS = CuratedTable(
+    name="orders",
+    source="shard",
+    primary_key=("order_id", "created_at"),
+    date_column="created_at",
+    business_columns={
+        "order_id": "string",
+        "user_id": "string",
+        "restaurant_id": "string",
+        "status": "string",
+        "currency": "string",
+        "subtotal_cents": "bigint",
+        "discount_cents": "bigint",
+        "delivery_fee_cents": "bigint",
+        "total_cents": "bigint",
+        "coupon_code": "string",
+        "city": "string",
+        "delivery_address": "json",
+        "delivery_lat": "double",
+        "delivery_lon": "double",
+        "idempotency_key": "string",
+        "request_hash": "string",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+    },
+)
+
+ORDER_ITEMS = CuratedTable(
+    name="order_items",
+    source="shard",
+    primary_key=("order_id", "line_no", "order_created_at"),
+    date_column="order_created_at",
+    business_columns={
+        "order_id": "string",
+        "line_no": "int",
+        "order_created_at": "timestamp",
+        "menu_item_id": "string",
+        "name": "string",
+        "size": "string",
+        "toppings": "json",
+        "quantity": "int",
+        "unit_price_cents": "bigint",
+        "line_total_cents": "bigint",
+    },
+)
+
+ORDER_STATUS_HISTORY = CuratedTable(
+    name="order_status_history",
+    source="shard",
+    primary_key=("order_id", "seq"),
+    date_column="changed_at",
+    business_columns={
+        "order_id": "string",
+        "seq": "int",
+        "from_status": "string",
+        "to_status": "string",
+        "reason": "string",
+        "changed_by": "string",
+        "changed_at": "timestamp",
+    },
+)
+
+PAYMENTS = CuratedTable(
+    name="payments",
+    source="shard",
+    primary_key=("payment_id",),
+    date_column="created_at",
+    business_columns={
+        "payment_id": "string",
+        "order_id": "string",
+        "user_id": "string",
+        "amount_cents": "bigint",
+        "currency": "string",
+        "status": "string",
+        "provider": "string",
+        "provider_ref": "string",
+        "method": "string",
+        "failure_reason": "string",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+    },
+)
+
+USERS = CuratedTable(
+    name="users",
+    source="shard",
+    primary_key=("user_id",),
+    date_column="created_at",
+    business_columns={
+        "user_id": "string",
+        "email_sha256": "string",
+        "name": "string",
+        "phone_sha256": "string",
+        "role": "string",
+        "restaurant_id": "string",
+        "city": "string",
+        "loyalty_points": "int",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+    },
+    dropped=("password_hash",),
+    hashed={"email": "email_sha256", "phone": "phone_sha256"},
+)
+
+USER_ADDRESSES = CuratedTable(
+    name="user_addresses",
+    source="shard",
+    primary_key=("address_id",),
+    date_column="created_at",
+    business_columns={
+        "address_id": "string",
+        "user_id": "string",
+        "label": "string",
+        "line1": "string",
+        "city": "string",
+        "postcode": "string",
+        "country": "string",
+        "lat": "double",
+        "lon": "double",
+        "is_default": "boolean",
+        "created_at": "timestamp",
+    },
+)
+
+RESTAURANTS = CuratedTable(
+    name="restaurants",
+    source="catalog",
+    primary_key=("restaurant_id",),
+    date_column="created_at",
+    business_columns={
+        "restaurant_id": "string",
+        "name": "string",
+        "city": "string",
+        "country": "string",
+        "timezone": "string",
+        "currency": "string",
+        "cuisine": "string",
+        "address": "string",
+        "lat": "double",
+        "lon": "double",
+        "opening_hours": "json",
+        "rating_avg": "double",
+        "rating_count": "int",
+        "is_active": "boolean",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+    },
+)
+
+COUPONS = CuratedTable(
+    name="coupons",
+    source="catalog",
+    primary_key=("code",),
+    date_column="created_at",
+    business_columns={
+        "code": "string",
+        "kind": "string",
+        "value": "bigint",
+        "currency": "string",
+        "city": "string",
+        "first_order_only": "boolean",
+        "min_subtotal_cents": "bigint",
+        "max_uses": "int",
+        "uses": "int",
+        "valid_from": "timestamp",
+        "valid_until": "timestamp",
+        "created_at": "timestamp",
+    },
+)
+
+CURATED_TABLES: dict[str, CuratedTable] = {
+    t.name: t
+    for t in (ORDERS, ORDER_ITEMS, ORDER_STATUS_HISTORY, PAYMENTS, USERS, USER_ADDRESSES, RESTAURANTS, COUPONS)
+}
+
+# --- facts -------------------------------------------------------------------------------------------
+
+FACT_ORDERS = FactTable(
+    name="fact_orders",
+    key=("order_id",),
+    business_columns={
+        "order_id": "string",
+        "user_id": "string",
+        "restaurant_id": "string",
+        "city": "string",
+        "currency": "string",
+        "subtotal_cents": "bigint",
+        "discount_cents": "bigint",
+        "delivery_fee_cents": "bigint",
+        "total_cents": "bigint",
+        "coupon_code": "string",
+        "final_status": "string",
+        "item_count": "bigint",  # sum of quantities
+        "line_count": "bigint",
+        "placed_at": "timestamp",  # orders.created_at
+        "paid_at": "timestamp",  # first transition to each status, from order_status_history
+        "accepted_at": "timestamp",
+        "ready_at": "timestamp",
+        "picked_up_at": "timestamp",
+        "delivered_at": "timestamp",
+        "cancelled_at": "timestamp",
+        "placed_to_paid_minutes": "double",
+        "paid_to_ready_minutes": "double",
+        "ready_to_picked_up_minutes": "double",
+        "picked_up_to_delivered_minutes": "double",
+        "placed_to_delivered_minutes": "double",
+        "order_date": "date",
+        "_shard": "string",
+    },
+)
+
+FACT_PAYMENTS = FactTable(
+    name="fact_payments",
+    key=("payment_id",),
+    business_columns={
+        "payment_id": "string",
+        "order_id": "string",
+        "user_id": "string",
+        "city": "string",  # the order's city; "unknown" if the order is not in the lake
+        "currency": "string",
+        "amount_cents": "bigint",
+        "status": "string",
+        "provider": "string",
+        "method": "string",
+        "failure_reason": "string",
+        "is_succeeded": "boolean",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+        "order_placed_at": "timestamp",
+        "placed_to_payment_minutes": "double",
+        "payment_date": "date",
+        "_shard": "string",
+    },
+)
+
+FACT_DELIVERIES = FactTable(
+    name="fact_deliveries",
+    key=("order_id",),
+    business_columns={
+        "order_id": "string",
+        "user_id": "string",
+        "restaurant_id": "string",
+        "city": "string",
+        "final_status": "string",
+        "is_delivered": "boolean",
+        "placed_at": "timestamp",
+        "ready_at": "timestamp",
+        "picked_up_at": "timestamp",
+        "delivered_at": "timestamp",
+        "ready_to_picked_up_minutes": "double",
+        "picked_up_to_delivered_minutes": "double",
+        "placed_to_delivered_minutes": "double",
+        "order_date": "date",
+        "_shard": "string",
+    },
+)
+
+# Facts partition by the ORDER's date (``date`` = ``order_date``; for a payment whose order is not in the
+# lake, the payment's date), so rebuilding a range of order dates rebuilds every fact that depends on them.
+FACT_TABLES: dict[str, FactTable] = {t.name: t for t in (FACT_ORDERS, FACT_PAYMENTS, FACT_DELIVERIES)}
+
+WAREHOUSE_SCHEMA = "lake"
