@@ -1,0 +1,3 @@
+"""API domains. Each is a package exposing ``controllers``; the app mounts them in this order."""
+
+DOMAINS: tuple[str, ...] = ("system",)

@@ -1,0 +1,1 @@
+"""Cross-cutting API machinery: errors, auth, request logging, rate limiting. Imports no domain."""
