@@ -1,0 +1,260 @@
+"""Shared fixtures of the API integration tests: the real app served over real HTTP, and helpers.
+
+The app runs in a Granian subprocess on a free loopback port against the session's real stack
+(``stack`` from ``tests/conftest.py``), so every request crosses a real socket, real middleware,
+real Postgres shards, Redis and MongoDB. Rate limits of the shared server are raised so ordinary
+tests never trip them; ``serve_api`` starts another server with other settings when a test needs one.
+
+Helpers (fixtures returning factories):
+- ``make_user(role="customer", restaurant_id=None)`` -> ``ApiUser`` signed up (customers through
+  ``POST /auth/signup``, other roles created by the admin through ``POST /users``) and logged in.
+- ``admin`` -> the session's ``ApiUser`` with role ``admin`` (written by ``create_user_direct``,
+  the same code ``pizza api create-admin`` runs).
+- ``make_restaurant(**fields, menu=...)`` -> ``ApiRestaurant`` created by the admin with its menu.
+- ``menu_body()`` -> a valid menu document (pizzas with sizes and toppings, a drink).
+The orders tests append their own fixtures at the end of this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pizza.config import PlatformSettings
+
+REPO = Path(__file__).resolve().parents[3]
+PASSWORD = "correct-horse-battery-staple"
+ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve_api(stack: PlatformSettings, name: str, **env: str) -> Iterator[str]:
+    """Serve ``api.app:create_app`` with Granian (one worker) and yield its base URL.
+
+    Extra ``PIZZA_API_*`` settings are given as keyword arguments, e.g.
+    ``serve_api(stack, "limited", PIZZA_API_RATE_LIMIT_PER_MINUTE_IP="3")``.
+    """
+    port = free_port()
+    log_path = stack.state_dir / f"api-{name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    metrics_dir = stack.state_dir / f"api-{name}-metrics"
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
+    child_env = {
+        **os.environ,
+        "PIZZA_API_RATE_LIMIT_PER_MINUTE_IP": "1000000",
+        "PIZZA_API_RATE_LIMIT_PER_MINUTE_USER": "1000000",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        **env,
+    }
+    argv = [
+        sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--no-ws",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "api.app:create_app",
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(argv, cwd=REPO, env=child_env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the API exited with {proc.returncode}; see {log_path}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the API did not become ready in 60 s; see {log_path}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def api_url(stack: PlatformSettings) -> Iterator[str]:
+    """Base URL of the app served for the whole session."""
+    with serve_api(stack, "session") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def http(api_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client bound to the session's server; pass ``headers=user.headers`` to authenticate."""
+    with httpx.Client(base_url=api_url, timeout=30) as client:
+        yield client
+
+
+@dataclass
+class ApiUser:
+    user_id: uuid.UUID
+    email: str
+    password: str
+    role: str
+    access_token: str
+    refresh_token: str
+    restaurant_id: uuid.UUID | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+@dataclass
+class ApiRestaurant:
+    restaurant_id: uuid.UUID
+    body: dict[str, Any]
+    menu: dict[str, Any] = field(default_factory=dict)
+    staff: ApiUser | None = None
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def login(http: httpx.Client, email: str, password: str) -> dict[str, Any]:
+    """The OAuth2 password flow: form fields ``username`` (the email) and ``password``."""
+    response = http.post("/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def menu_body() -> dict[str, Any]:
+    """A valid menu document: two pizzas with sizes and toppings, one unavailable item, a drink."""
+    return {
+        "items": [
+            {
+                "id": "margherita",
+                "name": "Margherita",
+                "description": "Tomato, mozzarella, basil",
+                "category": "pizza",
+                "sizes": [{"name": "small", "price_cents": 800}, {"name": "large", "price_cents": 1200}],
+                "toppings": [{"name": "extra cheese", "price_cents": 150}, {"name": "olives", "price_cents": 100}],
+                "available": True,
+                "tags": ["vegetarian"],
+            },
+            {
+                "id": "cheese-pizza",
+                "name": "Cheese Pizza",
+                "description": "Four cheeses on a crisp base",
+                "category": "pizza",
+                "sizes": [{"name": "small", "price_cents": 900}, {"name": "large", "price_cents": 1350}],
+                "toppings": [{"name": "jalapenos", "price_cents": 120}],
+                "available": True,
+                "tags": ["vegetarian"],
+            },
+            {
+                "id": "truffle-special",
+                "name": "Truffle Special",
+                "description": "Seasonal, often sold out",
+                "category": "pizza",
+                "sizes": [{"name": "large", "price_cents": 2200}],
+                "toppings": [],
+                "available": False,
+                "tags": [],
+            },
+            {
+                "id": "cola",
+                "name": "Cola",
+                "description": "330 ml can",
+                "category": "drink",
+                "sizes": [{"name": "can", "price_cents": 250}],
+                "toppings": [],
+                "available": True,
+                "tags": ["drink"],
+            },
+        ]
+    }
+
+
+@pytest.fixture(scope="session")
+def admin(http: httpx.Client, stack: PlatformSettings) -> ApiUser:
+    """An administrator, created directly in the stores (there is no public way to become admin)."""
+    from api.domain.accounts.bootstrap import create_user_direct
+
+    email = unique_email("admin")
+    user_id = asyncio.run(create_user_direct(stack, email=email, password=PASSWORD, name="Test Admin", role="admin"))
+    tokens = login(http, email, PASSWORD)
+    return ApiUser(user_id, email, PASSWORD, "admin", tokens["access_token"], tokens["refresh_token"])
+
+
+@pytest.fixture(scope="session")
+def make_user(http: httpx.Client, admin: ApiUser) -> Callable[..., ApiUser]:
+    def make(role: str = "customer", restaurant_id: uuid.UUID | None = None, city: str = "Berlin") -> ApiUser:
+        email = unique_email(role)
+        body: dict[str, Any] = {"email": email, "password": PASSWORD, "name": f"Test {role}", "city": city}
+        if role == "customer":
+            response = http.post("/auth/signup", json=body)
+        else:
+            body |= {"role": role, "restaurant_id": str(restaurant_id) if restaurant_id else None}
+            response = http.post("/users", json=body, headers=admin.headers)
+        assert response.status_code == 201, response.text
+        user_id = uuid.UUID(response.json()["user_id"])
+        tokens = login(http, email, PASSWORD)
+        return ApiUser(user_id, email, PASSWORD, role, tokens["access_token"], tokens["refresh_token"], restaurant_id)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def make_restaurant(
+    http: httpx.Client, admin: ApiUser, make_user: Callable[..., ApiUser]
+) -> Callable[..., ApiRestaurant]:
+    """Create a restaurant (always open unless ``opening_hours`` is given), its menu and one staff member."""
+
+    def make(menu: dict[str, Any] | None = None, with_staff: bool = True, **fields: Any) -> ApiRestaurant:
+        body: dict[str, Any] = {
+            "name": f"Pizzeria {uuid.uuid4().hex[:8]}",
+            "city": "Berlin",
+            "country": "DE",
+            "timezone": "Europe/Berlin",
+            "currency": "EUR",
+            "cuisine": "pizza",
+            "address": "Alexanderplatz 1",
+            "lat": 52.5219,
+            "lon": 13.4132,
+            "opening_hours": ALWAYS_OPEN,
+            **fields,
+        }
+        response = http.post("/restaurants", json=body, headers=admin.headers)
+        assert response.status_code == 201, response.text
+        restaurant_id = uuid.UUID(response.json()["restaurant_id"])
+        menu = menu_body() if menu is None else menu
+        response = http.put(f"/restaurants/{restaurant_id}/menu", json=menu, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        staff = make_user("restaurant_staff", restaurant_id=restaurant_id) if with_staff else None
+        return ApiRestaurant(restaurant_id, body, response.json(), staff)
+
+    return make
+
+
+@pytest.fixture
+def customer(make_user: Callable[..., ApiUser]) -> ApiUser:
+    """A fresh customer for one test."""
+    return make_user()
