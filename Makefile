@@ -18,6 +18,9 @@ lint: setup  ## ruff, mypy, import-linter
 test: lint  ## lint, then the whole test suite against a real local stack
 	$(UV) pytest
 
+test-fast: lint  ## like `make test` without tests marked slow
+	$(UV) pytest -m "not slow"
+
 demo: setup  ## start the stack, migrate, and run the platform end to end on embedded defaults
 	$(UV) pizza stack up
 	$(UV) pizza stack status
@@ -25,4 +28,4 @@ demo: setup  ## start the stack, migrate, and run the platform end to end on emb
 down:  ## stop the local stack
 	$(UV) pizza stack down
 
-.PHONY: help setup lint test demo down
+.PHONY: help setup lint test test-fast demo down
