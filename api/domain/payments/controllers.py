@@ -1,0 +1,96 @@
+"""Payments over HTTP: an order's payments, the fraud-review queue, and Stripe's webhook."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK
+
+from api.domain.payments.deps import provide_payment_service
+from api.domain.payments.schemas import Payment, PaymentReview, WebhookReceipt
+from api.domain.payments.services import PaymentService
+from api.domain.payments.settings import get_payment_settings
+from api.domain.payments.webhooks import InvalidWebhook, verify_stripe_event
+from api.lib.auth import CurrentUser, require_roles
+from api.lib.errors import DomainError, NotFoundError
+from pizza.logs import get_logger
+
+log = get_logger(__name__)
+
+
+class InvalidSignatureError(DomainError):
+    status, problem, default_title = 400, "invalid-webhook-signature", "Invalid webhook signature"
+
+
+class PaymentController(Controller):
+    tags = ["payments"]
+    dependencies = {"payments": Provide(provide_payment_service, sync_to_thread=False)}
+
+    @get(
+        "/orders/{order_id:uuid}/payments",
+        operation_id="ListOrderPayments",
+        summary="The payments of an order (its customer, or an admin)",
+        guards=[require_roles("customer")],
+    )
+    async def list_order_payments(
+        self, order_id: uuid.UUID, payments: PaymentService, request: Request[CurrentUser, Any, Any]
+    ) -> list[Payment]:
+        user = request.user
+        rows = await payments.for_order(order_id, None if user.is_admin else user.user_id)
+        if not rows and not user.is_admin:
+            raise NotFoundError(f"no payment for order {order_id}")
+        return [Payment.from_row(r) for r in rows]
+
+    @post(
+        "/payments/webhooks/stripe",
+        operation_id="ReceiveStripeWebhook",
+        summary="Stripe events, verified with the endpoint's signing secret",
+        status_code=HTTP_200_OK,
+        opt={"exclude_from_auth": True},
+    )
+    async def stripe_webhook(self, request: Request[Any, Any, Any], payments: PaymentService) -> WebhookReceipt:
+        settings = get_payment_settings()
+        try:
+            event = verify_stripe_event(
+                await request.body(),
+                request.headers.get("stripe-signature"),
+                settings.stripe_webhook_secret.get_secret_value(),
+                settings.stripe_webhook_tolerance_seconds,
+            )
+        except InvalidWebhook as exc:
+            log.warning("stripe webhook rejected", error=str(exc))
+            raise InvalidSignatureError(str(exc)) from exc
+        outcome = await payments.apply_stripe_event(event)
+        log.info("stripe webhook", stripe_event=event.get("id"), type=event.get("type"), outcome=outcome)
+        return WebhookReceipt(received=True, outcome=outcome)
+
+
+class PaymentAdminController(Controller):
+    path = "/admin/payments"
+    tags = ["payments", "admin"]
+    guards = [require_roles("admin")]
+    dependencies = {"payments": Provide(provide_payment_service, sync_to_thread=False)}
+
+    @get("/reviews", operation_id="ListPaymentsInReview", summary="Payments held by the fraud rules, oldest first")
+    async def list_reviews(self, payments: PaymentService, limit: int = 100) -> list[Payment]:
+        return [Payment.from_row(r) for r in await payments.in_review(min(max(limit, 1), 500))]
+
+    @post(
+        "/{payment_id:uuid}/review",
+        operation_id="ReviewPayment",
+        summary="Approve (capture) or reject (release) a payment held for review",
+        status_code=HTTP_200_OK,
+    )
+    async def review(
+        self,
+        payment_id: uuid.UUID,
+        data: PaymentReview,
+        payments: PaymentService,
+        request: Request[CurrentUser, Any, Any],
+    ) -> Payment:
+        payment = await payments.find(payment_id)
+        result = await payments.review(payment, data.decision, request.user.user_id)
+        return Payment.from_row(result.payment)

@@ -1,0 +1,77 @@
+"""An offline gateway with configurable, deterministic outcomes (approve, decline, timeout, fraud flag).
+
+Outcomes depend only on the amount's cents and a seeded RNG keyed by the payment, so the same payment
+always gets the same answer: a retry behaves as a retry against a real gateway would, and tests and
+demos are reproducible. Provider refs are derived from the idempotency key, as a real gateway
+returns the same object for a repeated key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+
+from api.domain.payments.providers.base import Authorization, ChargeRequest, GatewayUnavailable, Refund
+from api.domain.payments.settings import PaymentSettings
+
+_NAMESPACE = uuid.UUID("7b3f6c1e-58a2-4d0e-9a43-5f1e2b9c0d11")
+
+
+class SimulatedGateway:
+    name = "simulated"
+
+    def __init__(self, settings: PaymentSettings) -> None:
+        self.settings = settings
+
+    def _ref(self, prefix: str, key: str) -> str:
+        return f"sim_{prefix}_{uuid.uuid5(_NAMESPACE, key).hex[:24]}"
+
+    def _roll(self, charge: ChargeRequest) -> float:
+        return random.Random(f"{self.settings.sim_seed}:{charge.payment_id}").random()
+
+    def outcome(self, charge: ChargeRequest) -> str:
+        """``approve``, ``decline``, ``timeout`` or ``fraud`` for this payment."""
+        s, cents = self.settings, charge.amount_cents % 100
+        if cents == s.sim_timeout_cents:
+            return "timeout"
+        if cents == s.sim_decline_cents:
+            return "decline"
+        if cents == s.sim_fraud_cents:
+            return "fraud"
+        roll = self._roll(charge)
+        if roll < s.sim_timeout_rate:
+            return "timeout"
+        if roll < s.sim_timeout_rate + s.sim_decline_rate:
+            return "decline"
+        if roll < s.sim_timeout_rate + s.sim_decline_rate + s.sim_fraud_rate:
+            return "fraud"
+        return "approve"
+
+    def fingerprint(self, charge: ChargeRequest) -> str:
+        """One simulated card per customer (or per named payment method)."""
+        card = charge.payment_method or str(charge.user_id)
+        return hashlib.sha256(f"{self.settings.sim_seed}:{card}".encode()).hexdigest()[:16]
+
+    async def authorize(self, charge: ChargeRequest) -> Authorization:
+        outcome = self.outcome(charge)
+        if outcome == "timeout":
+            raise GatewayUnavailable("simulated gateway timed out")
+        ref = self._ref("pi", charge.key("authorize"))
+        if outcome == "decline":
+            return Authorization("declined", ref, self.fingerprint(charge), "card", decline_reason="card_declined")
+        return Authorization(
+            "authorized", ref, self.fingerprint(charge), "card", elevated_risk=outcome == "fraud", raw_status="held"
+        )
+
+    async def capture(self, charge: ChargeRequest, provider_ref: str) -> str:
+        return "succeeded"
+
+    async def cancel(self, charge: ChargeRequest, provider_ref: str, reason: str) -> None:
+        return None
+
+    async def refund(self, charge: ChargeRequest, provider_ref: str) -> Refund:
+        return Refund(self._ref("re", charge.key("refund")), "succeeded")
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,62 @@
+"""What the payments endpoints speak. Provider ids and statuses only; never card data."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+
+@dataclass
+class Payment:
+    payment_id: uuid.UUID
+    order_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_cents: int
+    currency: str
+    status: str
+    provider: str
+    provider_ref: str | None
+    method: str | None
+    failure_reason: str | None
+    fraud_score: int
+    created_at: datetime
+    updated_at: datetime
+    fraud_reasons: list[str] = field(default_factory=list)
+    review_decision: str | None = None
+    reviewed_at: datetime | None = None
+    refunded_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Payment:
+        return cls(
+            payment_id=row["payment_id"],
+            order_id=row["order_id"],
+            user_id=row["user_id"],
+            amount_cents=row["amount_cents"],
+            currency=row["currency"],
+            status=row["status"],
+            provider=row["provider"],
+            provider_ref=row["provider_ref"],
+            method=row["method"],
+            failure_reason=row["failure_reason"],
+            fraud_score=row["fraud_score"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            fraud_reasons=list(row["fraud_reasons"] or []),
+            review_decision=row["review_decision"],
+            reviewed_at=row["reviewed_at"],
+            refunded_at=row["refunded_at"],
+        )
+
+
+@dataclass
+class PaymentReview:
+    decision: Literal["approve", "reject"]
+
+
+@dataclass
+class WebhookReceipt:
+    received: bool
+    outcome: str
