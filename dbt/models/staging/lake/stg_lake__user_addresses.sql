@@ -1,0 +1,35 @@
+with
+
+source as (
+
+    select * from {{ source('lake', 'user_addresses') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        cast(address_id as {{ dbt.type_string() }}) as address_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+
+        ---------- text (street line left out: analytics needs the city, not the door)
+        label as address_label,
+        city,
+        postcode,
+        upper(country) as country_code,
+
+        ---------- location
+        lat,
+        lon,
+        is_default,
+
+        ---------- timestamps
+        created_at,
+        _commit_ts as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,421 @@
+"""A realistic synthetic warehouse for the dbt project and the dashboards' tests.
+
+Builds schema ``lake`` of a DuckDB file exactly as the warehouse loader publishes it (current state per
+primary key, Postgres columns typed for DuckDB, personal data hashed, CDC columns ``_shard``, ``_lsn``,
+``_commit_ts``): a few hundred orders over ~60 days in several cities, time zones and currencies, with
+status histories, payments, coupons and order items that are often bought together.
+
+Times are relative to ``now`` so source freshness holds. The rows are returned too, so tests compute
+expected figures independently of dbt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+ORDER_STATUSES = ("PENDING", "PAID", "ACCEPTED", "PREPARING", "READY", "PICKED_UP", "DELIVERED")
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country: str
+    timezone: str
+    currency: str
+    lat: float
+    lon: float
+    price_scale: int  # minor units per "one euro" of menu price
+
+
+CITIES = (
+    City("London", "GB", "Europe/London", "GBP", 51.5074, -0.1278, 90),
+    City("Paris", "FR", "Europe/Paris", "EUR", 48.8566, 2.3522, 100),
+    City("Tokyo", "JP", "Asia/Tokyo", "JPY", 35.6762, 139.6503, 160),  # yen: no minor unit
+    City("New York City", "US", "America/New_York", "USD", 40.7128, -74.0060, 110),
+    City("Mumbai", "IN", "Asia/Kolkata", "INR", 19.0760, 72.8777, 9000),
+    City("São Paulo", "BR", "America/Sao_Paulo", "BRL", -23.5505, -46.6333, 550),
+)
+
+# (menu item key, name, base price in euros); drinks and sides are bought with pizzas.
+PIZZAS = (("margherita", "Margherita", 9), ("pepperoni", "Pepperoni", 11), ("quattro", "Quattro Formaggi", 12))
+SIDES = (("cola", "Cola", 3), ("tiramisu", "Tiramisu", 5), ("garlic-bread", "Garlic Bread", 4))
+
+LAKE_DDL = {
+    "users": """
+        user_id VARCHAR, email_sha256 VARCHAR, name VARCHAR, phone_sha256 VARCHAR, role VARCHAR,
+        restaurant_id VARCHAR, city VARCHAR, loyalty_points INTEGER,
+        created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ""",
+    "user_addresses": """
+        address_id VARCHAR, user_id VARCHAR, label VARCHAR, line1 VARCHAR, city VARCHAR, postcode VARCHAR,
+        country VARCHAR, lat DOUBLE, lon DOUBLE, is_default BOOLEAN, created_at TIMESTAMPTZ""",
+    "restaurants": """
+        restaurant_id VARCHAR, name VARCHAR, city VARCHAR, country VARCHAR, timezone VARCHAR, currency VARCHAR,
+        cuisine VARCHAR, address VARCHAR, lat DOUBLE, lon DOUBLE, opening_hours VARCHAR,
+        rating_avg DECIMAL(3, 2), rating_count INTEGER, is_active BOOLEAN,
+        created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ""",
+    "coupons": """
+        code VARCHAR, kind VARCHAR, value BIGINT, currency VARCHAR, city VARCHAR, first_order_only BOOLEAN,
+        min_subtotal_cents BIGINT, max_uses INTEGER, uses INTEGER,
+        valid_from TIMESTAMPTZ, valid_until TIMESTAMPTZ, created_at TIMESTAMPTZ""",
+    "orders": """
+        order_id VARCHAR, user_id VARCHAR, restaurant_id VARCHAR, status VARCHAR, currency VARCHAR,
+        subtotal_cents BIGINT, discount_cents BIGINT, delivery_fee_cents BIGINT, total_cents BIGINT,
+        coupon_code VARCHAR, city VARCHAR, delivery_address VARCHAR, delivery_lat DOUBLE, delivery_lon DOUBLE,
+        idempotency_key VARCHAR, request_hash VARCHAR, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ""",
+    "order_items": """
+        order_id VARCHAR, line_no INTEGER, order_created_at TIMESTAMPTZ, menu_item_id VARCHAR, name VARCHAR,
+        size VARCHAR, toppings VARCHAR, quantity INTEGER, unit_price_cents BIGINT, line_total_cents BIGINT""",
+    "order_status_history": """
+        order_id VARCHAR, seq INTEGER, from_status VARCHAR, to_status VARCHAR, reason VARCHAR,
+        changed_by VARCHAR, changed_at TIMESTAMPTZ""",
+    "payments": """
+        payment_id VARCHAR, order_id VARCHAR, user_id VARCHAR, amount_cents BIGINT, currency VARCHAR,
+        status VARCHAR, provider VARCHAR, provider_ref VARCHAR, method VARCHAR, failure_reason VARCHAR,
+        created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ""",
+}
+CDC_DDL = "_shard VARCHAR, _lsn BIGINT, _commit_ts TIMESTAMPTZ"
+
+RECOMMENDATIONS_DDL = """
+    customer_id VARCHAR, rank INTEGER, item_type VARCHAR, item_id VARCHAR, item_name VARCHAR,
+    score DOUBLE, model_version VARCHAR, generated_at TIMESTAMPTZ"""
+
+
+@dataclass
+class LakeData:
+    """The rows written to ``lake.*``, keyed by table name, plus the clock they were made with."""
+
+    now: datetime
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        return self.tables[table]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Generator:
+    def __init__(self, seed: int, now: datetime, days: int, customers: int) -> None:
+        self.rng = random.Random(seed)
+        self.now = now
+        self.days = days
+        self.customers = customers
+        self.lsn = 1_000
+        self.data = LakeData(now=now, tables={name: [] for name in LAKE_DDL})
+
+    def uid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def cdc(self, shard: str, commit_ts: datetime) -> dict[str, Any]:
+        self.lsn += self.rng.randint(1, 50)
+        return {"_shard": shard, "_lsn": self.lsn, "_commit_ts": commit_ts}
+
+    def add(self, table: str, row: dict[str, Any], shard: str, commit_ts: datetime) -> None:
+        self.data.tables[table].append({**row, **self.cdc(shard, commit_ts)})
+
+    def build(self) -> LakeData:
+        start = self.now - timedelta(days=self.days)
+        restaurants = self.restaurants(start)
+        self.coupons(start)
+        users = self.users(start, restaurants)
+        for user in users:
+            self.orders_of(user, restaurants, start)
+        return self.data
+
+    def restaurants(self, start: datetime) -> list[dict[str, Any]]:
+        out = []
+        for city in CITIES:
+            for n in range(2):
+                rid = self.uid()
+                created = start - timedelta(days=200)
+                rated = self.rng.random() > 0.1
+                row = {
+                    "restaurant_id": rid,
+                    "name": f"{('Luigi', 'Nonna')[n]}'s {city.name}",
+                    "city": city.name,
+                    "country": city.country,
+                    "timezone": city.timezone,
+                    "currency": city.currency,
+                    "cuisine": ("pizza", "italian")[n],
+                    "address": f"{n + 1} Main Street",
+                    "lat": city.lat + self.rng.uniform(-0.05, 0.05),
+                    "lon": city.lon + self.rng.uniform(-0.05, 0.05),
+                    "opening_hours": '{"mon": [["11:00", "23:00"]]}',
+                    "rating_avg": round(self.rng.uniform(3.4, 4.9), 2) if rated else None,
+                    "rating_count": self.rng.randint(3, 900) if rated else 0,
+                    "is_active": True,
+                    "created_at": created,
+                    "updated_at": self.now - timedelta(days=2),
+                    "_city": city,
+                }
+                out.append(row)
+                public = {k: v for k, v in row.items() if not k.startswith("_")}
+                self.add("restaurants", public, "catalog", row["updated_at"])
+        return out
+
+    def coupons(self, start: datetime) -> None:
+        for code, kind, value in (("WELCOME10", "percentage", 10), ("PIZZA5", "fixed", 500)):
+            row = {
+                "code": code,
+                "kind": kind,
+                "value": value,
+                "currency": "EUR" if kind == "fixed" else None,
+                "city": None,
+                "first_order_only": code == "WELCOME10",
+                "min_subtotal_cents": 0,
+                "max_uses": None,
+                "uses": 0,
+                "valid_from": start,
+                "valid_until": None,
+                "created_at": start,
+            }
+            self.add("coupons", row, "catalog", start)
+
+    def users(self, start: datetime, restaurants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for i in range(self.customers):
+            city = self.rng.choice(CITIES)
+            signed_up = start + timedelta(days=self.rng.uniform(-30, self.days - 2))
+            user = {
+                "user_id": self.uid(),
+                "email_sha256": _sha(f"customer{i}@example.com"),
+                "name": f"Customer {i}",
+                "phone_sha256": _sha(f"+100000{i:04d}"),
+                "role": "customer",
+                "restaurant_id": None,
+                "city": city.name,
+                "loyalty_points": self.rng.randint(0, 500),
+                "created_at": signed_up,
+                "updated_at": signed_up,
+                "_city": city,
+                "_shard": f"shard_{i % 4}",
+            }
+            out.append(user)
+            self.add("users", {k: v for k, v in user.items() if not k.startswith("_")}, user["_shard"], signed_up)
+            self.add(
+                "user_addresses",
+                {
+                    "address_id": self.uid(),
+                    "user_id": user["user_id"],
+                    "label": "home",
+                    "line1": f"{i} Side Street",
+                    "city": city.name,
+                    "postcode": f"{10000 + i}",
+                    "country": city.country,
+                    "lat": city.lat + self.rng.uniform(-0.1, 0.1),
+                    "lon": city.lon + self.rng.uniform(-0.1, 0.1),
+                    "is_default": True,
+                    "created_at": signed_up,
+                },
+                user["_shard"],
+                signed_up,
+            )
+        staff = {
+            "user_id": self.uid(),
+            "email_sha256": _sha("staff@example.com"),
+            "name": "Staff",
+            "phone_sha256": None,
+            "role": "restaurant_staff",
+            "restaurant_id": restaurants[0]["restaurant_id"],
+            "city": restaurants[0]["city"],
+            "loyalty_points": 0,
+            "created_at": start,
+            "updated_at": start,
+        }
+        self.add("users", staff, "shard_0", start)
+        return out
+
+    def orders_of(self, user: dict[str, Any], restaurants: list[dict[str, Any]], start: datetime) -> None:
+        city: City = user["_city"]
+        local = [r for r in restaurants if r["city"] == city.name]
+        favourite = self.rng.choice(local)
+        n_orders = min(1 + int(self.rng.expovariate(0.45)), 12)
+        first = max(start, user["created_at"])
+        span = (self.now - first).total_seconds()
+        for k in range(n_orders):
+            placed = first + timedelta(seconds=self.rng.uniform(0, span))
+            placed = self._at_meal_time(placed, city)
+            if placed >= self.now - timedelta(minutes=5):
+                continue
+            restaurant = favourite if self.rng.random() < 0.8 else self.rng.choice(local)
+            self.order(user, restaurant, placed, first_order=k == 0)
+
+    def _at_meal_time(self, ts: datetime, city: City) -> datetime:
+        """Move a random time to lunch or dinner in the city's local time: demand has a shape."""
+        from zoneinfo import ZoneInfo
+
+        local = ts.astimezone(ZoneInfo(city.timezone))
+        hour = self.rng.choices([12, 13, 18, 19, 20, 21, 15, 10], weights=[4, 3, 4, 6, 6, 3, 1, 1])[0]
+        local = local.replace(hour=hour, minute=self.rng.randint(0, 59), second=self.rng.randint(0, 59))
+        return local.astimezone(UTC)
+
+    def order(self, user: dict[str, Any], restaurant: dict[str, Any], placed: datetime, *, first_order: bool) -> None:
+        city: City = restaurant["_city"]
+        rid = restaurant["restaurant_id"]
+        order_id = self.uid()
+        shard = user["_shard"]
+        lines: list[tuple[str, str, int, int]] = []
+        pizza = self.rng.choice(PIZZAS)
+        lines.append((pizza[0], pizza[1], self.rng.choice([1, 1, 2]), pizza[2] * city.price_scale))
+        if self.rng.random() < 0.6:  # a cola with a pizza, most of the time
+            lines.append((SIDES[0][0], SIDES[0][1], 1, SIDES[0][2] * city.price_scale))
+        if pizza[0] == "quattro" and self.rng.random() < 0.7:
+            lines.append((SIDES[1][0], SIDES[1][1], 1, SIDES[1][2] * city.price_scale))
+        if self.rng.random() < 0.2:
+            lines.append((SIDES[2][0], SIDES[2][1], 1, SIDES[2][2] * city.price_scale))
+        subtotal = sum(q * p for _, _, q, p in lines)
+        coupon = "WELCOME10" if first_order and self.rng.random() < 0.3 else None
+        discount = subtotal // 10 if coupon else 0
+        fee = 2 * city.price_scale
+        total = subtotal - discount + fee
+
+        # lifecycle: how far the order got, by age and by chance
+        age_min = (self.now - placed).total_seconds() / 60
+        roll = self.rng.random()
+        terminal = "DELIVERED" if roll < 0.86 else ("CANCELLED" if roll < 0.96 else "REFUNDED")
+        steps = [0.0, 1.0, 3.0, 5.0]  # PENDING, PAID, ACCEPTED, PREPARING minutes after placing
+        ready = steps[-1] + self.rng.uniform(8, 18)
+        picked = ready + self.rng.uniform(1, 8)
+        delivered = picked + self.rng.uniform(6, 18)
+        times = [*steps, ready, picked, delivered]
+        history: list[tuple[str, float, str | None]] = []
+        if terminal == "CANCELLED":
+            cut = self.rng.choice([1, 2, 3])
+            history = [(ORDER_STATUSES[i], times[i], None) for i in range(cut + 1)]
+            history.append(("CANCELLED", times[cut] + 2, "customer changed mind"))
+        else:
+            history = [(s, t, None) for s, t in zip(ORDER_STATUSES, times, strict=True)]
+            if terminal == "REFUNDED":
+                history.append(("REFUNDED", delivered + 30, "cold pizza"))
+        history = [h for h in history if h[1] <= age_min]  # the future has not happened yet
+        status = history[-1][0]
+        last_change = placed + timedelta(minutes=history[-1][1])
+
+        self.add(
+            "orders",
+            {
+                "order_id": order_id,
+                "user_id": user["user_id"],
+                "restaurant_id": rid,
+                "status": status,
+                "currency": city.currency,
+                "subtotal_cents": subtotal,
+                "discount_cents": discount,
+                "delivery_fee_cents": fee,
+                "total_cents": total,
+                "coupon_code": coupon,
+                "city": city.name,
+                "delivery_address": '{"line1": "redacted"}',
+                "delivery_lat": city.lat + self.rng.uniform(-0.1, 0.1),
+                "delivery_lon": city.lon + self.rng.uniform(-0.1, 0.1),
+                "idempotency_key": None,
+                "request_hash": None,
+                "created_at": placed,
+                "updated_at": last_change,
+            },
+            shard,
+            last_change,
+        )
+        for line_no, (key, name, qty, price) in enumerate(lines, start=1):
+            self.add(
+                "order_items",
+                {
+                    "order_id": order_id,
+                    "line_no": line_no,
+                    "order_created_at": placed,
+                    "menu_item_id": f"{rid[:8]}-{key}",
+                    "name": name,
+                    "size": "large" if key in {p[0] for p in PIZZAS} else None,
+                    "toppings": "[]",
+                    "quantity": qty,
+                    "unit_price_cents": price,
+                    "line_total_cents": qty * price,
+                },
+                shard,
+                placed,
+            )
+        previous: str | None = None
+        for seq, (to_status, minutes, reason) in enumerate(history, start=1):
+            changed = placed + timedelta(minutes=minutes)
+            self.add(
+                "order_status_history",
+                {
+                    "order_id": order_id,
+                    "seq": seq,
+                    "from_status": previous,
+                    "to_status": to_status,
+                    "reason": reason,
+                    "changed_by": "system",
+                    "changed_at": changed,
+                },
+                shard,
+                changed,
+            )
+            previous = to_status
+        if len(history) > 1 or status == "CANCELLED":
+            paid = any(h[0] == "PAID" for h in history)
+            pay_status = "REFUNDED" if status == "REFUNDED" else ("SUCCEEDED" if paid else "FAILED")
+            self.add(
+                "payments",
+                {
+                    "payment_id": self.uid(),
+                    "order_id": order_id,
+                    "user_id": user["user_id"],
+                    "amount_cents": total,
+                    "currency": city.currency,
+                    "status": pay_status,
+                    "provider": "simulated",
+                    "provider_ref": None,
+                    "method": "card",
+                    "failure_reason": None if paid else "card_declined",
+                    "created_at": placed,
+                    "updated_at": last_change,
+                },
+                shard,
+                last_change,
+            )
+
+
+def generate_lake(*, seed: int = 7, now: datetime | None = None, days: int = 60, customers: int = 140) -> LakeData:
+    """Synthetic lake rows; deterministic for a given seed and ``now``."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    return _Generator(seed, now, days, customers).build()
+
+
+def write_lake(path: Path, data: LakeData) -> None:
+    """Create (or replace) schema ``lake`` in the DuckDB file ``path`` with ``data``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("CREATE SCHEMA IF NOT EXISTS lake")
+        for table, columns in LAKE_DDL.items():
+            con.execute(f"CREATE OR REPLACE TABLE lake.{table} ({columns}, {CDC_DDL})")
+            rows = data.rows(table)
+            if rows:
+                frame = pd.DataFrame(rows)  # noqa: F841  (read by DuckDB's replacement scan)
+                names = ", ".join(f'"{c}"' for c in rows[0])
+                con.execute(f"INSERT INTO lake.{table} ({names}) SELECT {names} FROM frame")
+
+
+def write_recommendations(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Play the recommendation job: write ``lake.customer_recommendations``."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE OR REPLACE TABLE lake.customer_recommendations ({RECOMMENDATIONS_DDL})")
+        frame = pd.DataFrame(rows)  # noqa: F841
+        con.execute("INSERT INTO lake.customer_recommendations BY NAME SELECT * FROM frame")
+
+
+def execute(path: Path, sql: str) -> None:
+    """Run one statement against the warehouse (to damage it on purpose in failure tests)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(sql)
