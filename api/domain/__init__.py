@@ -1,3 +1,10 @@
 """API domains. Each is a package exposing ``controllers``; the app mounts them in this order."""
 
-DOMAINS: tuple[str, ...] = ("system",)
+DOMAINS: tuple[str, ...] = (
+    "system",
+    "accounts",
+    "restaurants",
+    "search",
+    "orders",
+    "coupons",
+)

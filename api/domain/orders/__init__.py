@@ -1,0 +1,11 @@
+"""Carts and orders: server-side pricing, idempotent creation, the order state machine, staff queues.
+
+Other domains use ``change_status_in_tx`` (inside their own shard transaction, e.g. the payment saga
+marking an order PAID with its payment row) and then ``OrderService.project``.
+"""
+
+from api.domain.orders.controllers import CartController, OrderController, RestaurantOrderController
+from api.domain.orders.services import OrderService, StatusChangeResult, change_status_in_tx
+
+controllers = [CartController, OrderController, RestaurantOrderController]
+__all__ = ["OrderService", "StatusChangeResult", "change_status_in_tx", "controllers"]

@@ -1,0 +1,125 @@
+"""HTTP surface of carts and orders. Thin: parse, authorise by role, call ``OrderService``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.domain.orders.deps import provide_order_service
+from api.domain.orders.idempotency import KEY_HEADER, KEY_PATTERN
+from api.domain.orders.schemas import Cancellation, Cart, Order, OrderPage, Quote, StatusChange
+from api.domain.orders.services import OrderService
+from api.lib.auth import CurrentUser, require_roles
+from pizza.contracts.events import OrderStatus
+
+DEPENDENCIES = {"orders": Provide(provide_order_service, sync_to_thread=False)}
+Limit = Annotated[int, Parameter(ge=1, le=100, description="page size")]
+CursorParam = Annotated[
+    str | None, Parameter(max_length=200, description="`next_cursor` of the previous page; omit for the first")
+]
+IdempotencyKey = Annotated[
+    str,
+    Parameter(
+        header=KEY_HEADER,
+        pattern=KEY_PATTERN,
+        description="A client-chosen unique key (e.g. a UUID) per order: retries with the same key and body "
+        "return the same order; the same key with another body is refused with 422.",
+    ),
+]
+AuthedRequest = Request[CurrentUser, Any, Any]
+
+
+class CartController(Controller):
+    path = "/cart"
+    tags = ["orders"]
+    dependencies = DEPENDENCIES
+
+    @post("/quote", operation_id="QuoteCart", status_code=HTTP_200_OK, summary="Price a cart on the server")
+    async def quote(self, request: AuthedRequest, orders: OrderService, data: Cart) -> Quote:
+        """Menu prices, sizes, toppings, availability, opening hours, delivery fee and coupon, as an order would."""
+        return await orders.quote(request.user, data)
+
+
+class OrderController(Controller):
+    path = "/orders"
+    tags = ["orders"]
+    dependencies = DEPENDENCIES
+
+    @post(
+        "/",
+        operation_id="CreateOrder",
+        guards=[require_roles("customer")],
+        summary="Place an order (idempotent with the Idempotency-Key header)",
+        responses={200: ResponseSpec(data_container=Order, description="a retry: the order placed earlier")},
+    )
+    async def create_order(
+        self, request: AuthedRequest, orders: OrderService, data: Cart, idempotency_key: IdempotencyKey
+    ) -> Response[Order]:
+        order, created = await orders.create(request.user, data, idempotency_key)
+        return Response(order, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/", operation_id="ListOrders", summary="Your orders, newest first")
+    async def list_orders(
+        self, request: AuthedRequest, orders: OrderService, cursor: CursorParam = None, limit: Limit = 20
+    ) -> OrderPage:
+        return await orders.history(request.user, cursor, limit)
+
+    @get("/{order_id:uuid}", operation_id="GetOrder", summary="One order with items and status history")
+    async def get_order(self, request: AuthedRequest, orders: OrderService, order_id: uuid.UUID) -> Order:
+        """Customers see their own orders, staff their restaurant's; anything else is 404."""
+        return await orders.get(request.user, order_id)
+
+    @post(
+        "/{order_id:uuid}/cancel",
+        operation_id="CancelOrder",
+        status_code=HTTP_200_OK,
+        summary="Cancel before the restaurant accepts (refunded if already paid)",
+    )
+    async def cancel_order(
+        self, request: AuthedRequest, orders: OrderService, order_id: uuid.UUID, data: Cancellation | None = None
+    ) -> Order:
+        return await orders.cancel(request.user, order_id, data.reason if data else None)
+
+    @post(
+        "/{order_id:uuid}/status",
+        operation_id="ChangeOrderStatus",
+        status_code=HTTP_200_OK,
+        guards=[require_roles("restaurant_staff", "rider")],
+        summary="Move an order along its state machine (staff, riders; PAID by admins)",
+    )
+    async def change_status(
+        self, request: AuthedRequest, orders: OrderService, order_id: uuid.UUID, data: StatusChange
+    ) -> Order:
+        """Illegal transitions are 409; a legal one by the wrong role is 403."""
+        return await orders.change_status(
+            request.user,
+            order_id,
+            data.status,
+            reason=data.reason,
+            estimated_ready_minutes=data.estimated_ready_minutes,
+        )
+
+
+class RestaurantOrderController(Controller):
+    path = "/restaurants/{restaurant_id:uuid}/orders"
+    tags = ["orders"]
+    dependencies = DEPENDENCIES
+    guards = [require_roles("restaurant_staff")]
+
+    @get("/", operation_id="ListRestaurantOrders", summary="A restaurant's incoming orders (its staff only)")
+    async def list_restaurant_orders(
+        self,
+        request: AuthedRequest,
+        orders: OrderService,
+        restaurant_id: uuid.UUID,
+        status: Annotated[list[OrderStatus] | None, Parameter(description="repeat to ask for several")] = None,
+        cursor: CursorParam = None,
+        limit: Limit = 20,
+    ) -> OrderPage:
+        return await orders.restaurant_queue(request.user, restaurant_id, status, cursor, limit)
