@@ -22,6 +22,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pizza.contracts.curated import CURATED_TABLES, DUCKDB_TYPES, FACT_TABLES, PARTITION_DATE, WAREHOUSE_SCHEMA
+
 ORDER_STATUSES = ("PENDING", "PAID", "ACCEPTED", "PREPARING", "READY", "PICKED_UP", "DELIVERED")
 
 
@@ -48,41 +50,6 @@ CITIES = (
 # (menu item key, name, base price in euros); drinks and sides are bought with pizzas.
 PIZZAS = (("margherita", "Margherita", 9), ("pepperoni", "Pepperoni", 11), ("quattro", "Quattro Formaggi", 12))
 SIDES = (("cola", "Cola", 3), ("tiramisu", "Tiramisu", 5), ("garlic-bread", "Garlic Bread", 4))
-
-LAKE_DDL = {
-    "users": """
-        user_id VARCHAR, email_sha256 VARCHAR, name VARCHAR, phone_sha256 VARCHAR, role VARCHAR,
-        restaurant_id VARCHAR, city VARCHAR, loyalty_points INTEGER,
-        created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ""",
-    "user_addresses": """
-        address_id VARCHAR, user_id VARCHAR, label VARCHAR, line1 VARCHAR, city VARCHAR, postcode VARCHAR,
-        country VARCHAR, lat DOUBLE, lon DOUBLE, is_default BOOLEAN, created_at TIMESTAMPTZ""",
-    "restaurants": """
-        restaurant_id VARCHAR, name VARCHAR, city VARCHAR, country VARCHAR, timezone VARCHAR, currency VARCHAR,
-        cuisine VARCHAR, address VARCHAR, lat DOUBLE, lon DOUBLE, opening_hours VARCHAR,
-        rating_avg DECIMAL(3, 2), rating_count INTEGER, is_active BOOLEAN,
-        created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ""",
-    "coupons": """
-        code VARCHAR, kind VARCHAR, value BIGINT, currency VARCHAR, city VARCHAR, first_order_only BOOLEAN,
-        min_subtotal_cents BIGINT, max_uses INTEGER, uses INTEGER,
-        valid_from TIMESTAMPTZ, valid_until TIMESTAMPTZ, created_at TIMESTAMPTZ""",
-    "orders": """
-        order_id VARCHAR, user_id VARCHAR, restaurant_id VARCHAR, status VARCHAR, currency VARCHAR,
-        subtotal_cents BIGINT, discount_cents BIGINT, delivery_fee_cents BIGINT, total_cents BIGINT,
-        coupon_code VARCHAR, city VARCHAR, delivery_address VARCHAR, delivery_lat DOUBLE, delivery_lon DOUBLE,
-        idempotency_key VARCHAR, request_hash VARCHAR, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ""",
-    "order_items": """
-        order_id VARCHAR, line_no INTEGER, order_created_at TIMESTAMPTZ, menu_item_id VARCHAR, name VARCHAR,
-        size VARCHAR, toppings VARCHAR, quantity INTEGER, unit_price_cents BIGINT, line_total_cents BIGINT""",
-    "order_status_history": """
-        order_id VARCHAR, seq INTEGER, from_status VARCHAR, to_status VARCHAR, reason VARCHAR,
-        changed_by VARCHAR, changed_at TIMESTAMPTZ""",
-    "payments": """
-        payment_id VARCHAR, order_id VARCHAR, user_id VARCHAR, amount_cents BIGINT, currency VARCHAR,
-        status VARCHAR, provider VARCHAR, provider_ref VARCHAR, method VARCHAR, failure_reason VARCHAR,
-        created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ""",
-}
-CDC_DDL = "_shard VARCHAR, _lsn BIGINT, _commit_ts TIMESTAMPTZ"
 
 RECOMMENDATIONS_DDL = """
     customer_id VARCHAR, rank INTEGER, item_type VARCHAR, item_id VARCHAR, item_name VARCHAR,
@@ -111,7 +78,7 @@ class _Generator:
         self.days = days
         self.customers = customers
         self.lsn = 1_000
-        self.data = LakeData(now=now, tables={name: [] for name in LAKE_DDL})
+        self.data = LakeData(now=now, tables={name: [] for name in CURATED_TABLES})
 
     def uid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -392,19 +359,90 @@ def generate_lake(*, seed: int = 7, now: datetime | None = None, days: int = 60,
     return _Generator(seed, now, days, customers).build()
 
 
+def _ddl(columns: dict[str, str]) -> str:
+    return ", ".join(f'"{name}" {DUCKDB_TYPES[kind]}' for name, kind in columns.items())  # type: ignore[index]
+
+
 def write_lake(path: Path, data: LakeData) -> None:
-    """Create (or replace) schema ``lake`` in the DuckDB file ``path`` with ``data``."""
+    """Create (or replace) schema ``lake`` in the DuckDB file ``path``, typed by the curated contract.
+
+    Curated tables get their ``date`` partition column (UTC date of the table's business date column);
+    the facts are derived from them as the Spark fact jobs define them (UTC order date, first status times).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("CREATE SCHEMA IF NOT EXISTS lake")
-        for table, columns in LAKE_DDL.items():
-            con.execute(f"CREATE OR REPLACE TABLE lake.{table} ({columns}, {CDC_DDL})")
-            rows = data.rows(table)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {WAREHOUSE_SCHEMA}")
+        for name, table in CURATED_TABLES.items():
+            con.execute(f"CREATE OR REPLACE TABLE {WAREHOUSE_SCHEMA}.{name} ({_ddl(table.columns)})")
+            rows = data.rows(name)
             if rows:
                 frame = pd.DataFrame(rows)  # noqa: F841  (read by DuckDB's replacement scan)
                 names = ", ".join(f'"{c}"' for c in rows[0])
-                con.execute(f"INSERT INTO lake.{table} ({names}) SELECT {names} FROM frame")
+                con.execute(
+                    f"INSERT INTO {WAREHOUSE_SCHEMA}.{name} ({names}, {PARTITION_DATE}) "
+                    f"SELECT {names}, CAST({table.date_column} AS DATE) FROM frame"
+                )
+        for name, fact in FACT_TABLES.items():
+            con.execute(f"CREATE OR REPLACE TABLE {WAREHOUSE_SCHEMA}.{name} ({_ddl(fact.columns)})")
+            con.execute(f"INSERT INTO {WAREHOUSE_SCHEMA}.{name} BY NAME {_FACT_SQL[name]}")
+
+
+_FIRST_TIMES = """
+    SELECT order_id,
+           min(changed_at) FILTER (WHERE to_status = 'PAID') AS paid_at,
+           min(changed_at) FILTER (WHERE to_status = 'ACCEPTED') AS accepted_at,
+           min(changed_at) FILTER (WHERE to_status = 'READY') AS ready_at,
+           min(changed_at) FILTER (WHERE to_status = 'PICKED_UP') AS picked_up_at,
+           min(changed_at) FILTER (WHERE to_status = 'DELIVERED') AS delivered_at,
+           min(changed_at) FILTER (WHERE to_status = 'CANCELLED') AS cancelled_at
+    FROM lake.order_status_history GROUP BY order_id
+"""
+
+
+def _minutes(a: str, b: str) -> str:
+    return f"(epoch({b}) - epoch({a})) / 60.0"
+
+
+_FACT_SQL = {
+    "fact_orders": f"""
+        WITH t AS ({_FIRST_TIMES}),
+        i AS (SELECT order_id, sum(quantity) AS item_count, count(*) AS line_count
+              FROM lake.order_items GROUP BY order_id)
+        SELECT o.order_id, o.user_id, o.restaurant_id, o.city, o.currency, o.subtotal_cents, o.discount_cents,
+               o.delivery_fee_cents, o.total_cents, o.coupon_code, o.status AS final_status,
+               i.item_count, i.line_count, o.created_at AS placed_at, t.paid_at, t.accepted_at, t.ready_at,
+               t.picked_up_at, t.delivered_at, t.cancelled_at,
+               {_minutes("o.created_at", "t.paid_at")} AS placed_to_paid_minutes,
+               {_minutes("t.paid_at", "t.ready_at")} AS paid_to_ready_minutes,
+               {_minutes("t.ready_at", "t.picked_up_at")} AS ready_to_picked_up_minutes,
+               {_minutes("t.picked_up_at", "t.delivered_at")} AS picked_up_to_delivered_minutes,
+               {_minutes("o.created_at", "t.delivered_at")} AS placed_to_delivered_minutes,
+               CAST(o.created_at AS DATE) AS order_date, o._shard, CAST(o.created_at AS DATE) AS date
+        FROM lake.orders o LEFT JOIN t USING (order_id) LEFT JOIN i USING (order_id)
+    """,
+    "fact_payments": f"""
+        SELECT p.payment_id, p.order_id, p.user_id, coalesce(o.city, 'unknown') AS city, p.currency,
+               p.amount_cents, p.status, p.provider, p.method, p.failure_reason,
+               p.status = 'SUCCEEDED' AS is_succeeded, p.created_at, p.updated_at,
+               o.created_at AS order_placed_at,
+               {_minutes("o.created_at", "p.created_at")} AS placed_to_payment_minutes,
+               CAST(p.created_at AS DATE) AS payment_date, p._shard,
+               CAST(coalesce(o.created_at, p.created_at) AS DATE) AS date
+        FROM lake.payments p LEFT JOIN lake.orders o USING (order_id)
+    """,
+    "fact_deliveries": f"""
+        WITH t AS ({_FIRST_TIMES})
+        SELECT o.order_id, o.user_id, o.restaurant_id, o.city, o.status AS final_status,
+               t.delivered_at IS NOT NULL AS is_delivered, o.created_at AS placed_at, t.ready_at,
+               t.picked_up_at, t.delivered_at,
+               {_minutes("t.ready_at", "t.picked_up_at")} AS ready_to_picked_up_minutes,
+               {_minutes("t.picked_up_at", "t.delivered_at")} AS picked_up_to_delivered_minutes,
+               {_minutes("o.created_at", "t.delivered_at")} AS placed_to_delivered_minutes,
+               CAST(o.created_at AS DATE) AS order_date, o._shard, CAST(o.created_at AS DATE) AS date
+        FROM lake.orders o JOIN t USING (order_id) WHERE t.ready_at IS NOT NULL
+    """,
+}
 
 
 def write_recommendations(path: Path, rows: list[dict[str, Any]]) -> None:
