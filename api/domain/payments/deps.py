@@ -8,19 +8,48 @@ from typing import Any
 from litestar.datastructures import State
 from psycopg import AsyncConnection
 
+from api.db import Databases
 from api.domain.payments.providers import PaymentGateway, build_gateway
-from api.domain.payments.services import OrderTransition, PaymentService
+from api.domain.payments.services import OrderStatusPort, PaymentService
 from api.domain.payments.settings import PaymentSettings, get_payment_settings
 from pizza.contracts.events import OrderStatus
 
 
-async def orders_transition(
-    conn: AsyncConnection[Any], order_id: uuid.UUID, user_id: uuid.UUID, to_status: OrderStatus, reason: str
-) -> None:
-    """The orders domain's system transition (PENDING -> PAID / CANCELLED), in the payment's transaction."""
-    from api.domain.orders import apply_system_transition  # type: ignore[attr-defined]
+class OrdersDomainPort:
+    """The orders domain's state machine as the payment service sees it (actor ``system``)."""
 
-    await apply_system_transition(conn, order_id, user_id, to_status, reason)
+    def __init__(self, db: Databases, mongo: Any) -> None:
+        self.db, self.mongo = db, mongo
+
+    async def change_in_tx(
+        self,
+        conn: AsyncConnection[Any],
+        *,
+        order_id: uuid.UUID,
+        user_id: uuid.UUID,
+        to_status: OrderStatus,
+        reason: str,
+    ) -> object:
+        from api.domain.orders import change_status_in_tx
+
+        return await change_status_in_tx(
+            conn,
+            user_id=user_id,
+            order_id=order_id,
+            target=to_status,
+            actor="system",
+            changed_by="system:payments",
+            reason=reason,
+        )
+
+    async def after_commit(self, change: object) -> None:
+        from api.domain.coupons import CouponService
+        from api.domain.orders import OrderService, StatusChangeResult
+        from api.domain.orders.settings import get_order_settings
+
+        if isinstance(change, StatusChangeResult):
+            service = OrderService(self.db, self.mongo, CouponService(self.db), get_order_settings())
+            await service.project(change.order, change.seq)
 
 
 def gateway_for(state: State, settings: PaymentSettings) -> PaymentGateway:
@@ -33,10 +62,11 @@ def gateway_for(state: State, settings: PaymentSettings) -> PaymentGateway:
 
 
 def build_payment_service(
-    state: State, settings: PaymentSettings | None = None, transition: OrderTransition = orders_transition
+    state: State, settings: PaymentSettings | None = None, orders: OrderStatusPort | None = None
 ) -> PaymentService:
     settings = settings or get_payment_settings()
-    return PaymentService(state.db, state.redis, gateway_for(state, settings), settings, transition)
+    orders = orders or OrdersDomainPort(state.db, state.mongo)
+    return PaymentService(state.db, state.redis, gateway_for(state, settings), settings, orders)
 
 
 def provide_payment_service(state: State) -> PaymentService:

@@ -14,10 +14,11 @@ shard, and every gateway call carries a key derived from the payment id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from prometheus_client import Counter
 from psycopg import AsyncConnection
@@ -55,8 +56,26 @@ PAYMENTS = Counter("pizza_payments_total", "Payments reaching a state", ["provid
 WEBHOOK_CONSUMER = "payments.stripe_webhook"
 _STRIPE_EVENT_NS = uuid.UUID("3f1c9a52-7d0b-4f4e-8c61-2a9e5b7d4c30")
 
-OrderTransition = Callable[[AsyncConnection[Any], uuid.UUID, uuid.UUID, OrderStatus, str], Awaitable[None]]
-"""Move the order (conn, order_id, user_id, to_status, reason) inside the payment's transaction."""
+
+class OrderStatusPort(Protocol):
+    """How payments move the order (the orders domain's state machine), injected so each side stays testable."""
+
+    async def change_in_tx(
+        self,
+        conn: AsyncConnection[Any],
+        *,
+        order_id: uuid.UUID,
+        user_id: uuid.UUID,
+        to_status: OrderStatus,
+        reason: str,
+    ) -> object:
+        """Move the order inside the payment's shard transaction; returns what ``after_commit`` needs."""
+        ...
+
+    async def after_commit(self, change: object) -> None:
+        """Work that must follow the commit (e.g. read projections); must not raise."""
+        ...
+
 
 Decision = Literal["approve", "reject"]
 
@@ -78,10 +97,9 @@ class PaymentService:
         redis: Redis,
         gateway: PaymentGateway,
         settings: PaymentSettings,
-        order_transition: OrderTransition,
+        orders: OrderStatusPort,
     ) -> None:
-        self.db, self.gateway, self.settings = db, gateway, settings
-        self.order_transition = order_transition
+        self.db, self.gateway, self.settings, self.orders = db, gateway, settings, orders
         self.card_velocity = CardVelocity(redis, settings.fraud_window_minutes * 60)
 
     # --- saga entry points -------------------------------------------------------------------
@@ -198,14 +216,16 @@ class PaymentService:
         except (KeyError, ValueError):
             return "ignored: no payment metadata"
         message_id = uuid.uuid5(_STRIPE_EVENT_NS, str(event.get("id")))
-        async with self.db.user_tx(user_id) as conn:
+        async with self._tx(user_id) as (conn, changes):
             if not await repo.mark_processed(conn, WEBHOOK_CONSUMER, message_id):
                 return "duplicate"
             row = await repo.get(conn, payment_id, lock=True)
             if row is None:
                 return "ignored: unknown payment"
             if kind == "payment_intent.succeeded":
-                done = await self._succeed_in(conn, row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")})
+                done = await self._succeed_in(
+                    conn, changes, row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")}
+                )
             elif kind == "charge.refunded":
                 done = await repo.transition(
                     conn,
@@ -220,7 +240,7 @@ class PaymentService:
             else:
                 error = obj.get("last_payment_error") or {}
                 reason = error.get("decline_code") or error.get("code") or obj.get("cancellation_reason") or kind
-                done = await self._fail_in(conn, row, ("PENDING", "REVIEW"), str(reason), {})
+                done = await self._fail_in(conn, changes, row, ("PENDING", "REVIEW"), str(reason), {})
         if done:
             PAYMENTS.labels(row["provider"], done["status"]).inc()
         return f"{kind}: {done['status']}" if done else f"{kind}: no change"
@@ -269,14 +289,19 @@ class PaymentService:
         return assess(facts, self.settings)
 
     async def _succeed(self, row: repo.Row, from_statuses: tuple[str, ...], fields: dict[str, Any]) -> PaymentResult:
-        async with self.db.user_tx(row["user_id"]) as conn:
-            done = await self._succeed_in(conn, row, from_statuses, fields)
+        async with self._tx(row["user_id"]) as (conn, changes):
+            done = await self._succeed_in(conn, changes, row, from_statuses, fields)
         if done:
             PAYMENTS.labels(row["provider"], "SUCCEEDED").inc()
         return self._result(done, row)
 
     async def _succeed_in(
-        self, conn: AsyncConnection[Any], row: repo.Row, from_statuses: tuple[str, ...], fields: dict[str, Any]
+        self,
+        conn: AsyncConnection[Any],
+        changes: list[object],
+        row: repo.Row,
+        from_statuses: tuple[str, ...],
+        fields: dict[str, Any],
     ) -> repo.Row | None:
         done = await repo.transition(conn, row["payment_id"], from_statuses, status="SUCCEEDED", **fields)
         if done:
@@ -290,14 +315,14 @@ class PaymentService:
                 provider_ref=done["provider_ref"],
             )
             await repo.write_outbox(conn, OutboxEvent.of(event))
-            await self.order_transition(conn, done["order_id"], done["user_id"], "PAID", "payment succeeded")
+            changes.append(await self._move_order(conn, done, "PAID", "payment succeeded"))
         return done
 
     async def _fail(
         self, row: repo.Row, from_statuses: tuple[str, ...], reason: str, fields: dict[str, Any]
     ) -> PaymentResult:
-        async with self.db.user_tx(row["user_id"]) as conn:
-            done = await self._fail_in(conn, row, from_statuses, reason, fields)
+        async with self._tx(row["user_id"]) as (conn, changes):
+            done = await self._fail_in(conn, changes, row, from_statuses, reason, fields)
         if done:
             PAYMENTS.labels(row["provider"], "FAILED").inc()
         return self._result(done, row)
@@ -305,6 +330,7 @@ class PaymentService:
     async def _fail_in(
         self,
         conn: AsyncConnection[Any],
+        changes: list[object],
         row: repo.Row,
         from_statuses: tuple[str, ...],
         reason: str,
@@ -324,10 +350,24 @@ class PaymentService:
                 reason=reason,
             )
             await repo.write_outbox(conn, OutboxEvent.of(event))
-            await self.order_transition(conn, done["order_id"], done["user_id"], "CANCELLED", f"payment {reason}")
+            changes.append(await self._move_order(conn, done, "CANCELLED", f"payment failed: {reason}"))
         return done
 
     # --- helpers ---------------------------------------------------------------------------------
+    async def _move_order(self, conn: AsyncConnection[Any], payment: repo.Row, to: OrderStatus, reason: str) -> object:
+        return await self.orders.change_in_tx(
+            conn, order_id=payment["order_id"], user_id=payment["user_id"], to_status=to, reason=reason
+        )
+
+    @asynccontextmanager
+    async def _tx(self, user_id: uuid.UUID) -> AsyncIterator[tuple[AsyncConnection[Any], list[object]]]:
+        """A transaction on the user's shard; order changes collected in it are finished after the commit."""
+        changes: list[object] = []
+        async with self.db.user_tx(user_id) as conn:
+            yield conn, changes
+        for change in changes:
+            await self.orders.after_commit(change)
+
     def _charge_request(self, row: repo.Row) -> ChargeRequest:
         return ChargeRequest(row["payment_id"], row["order_id"], row["user_id"], row["amount_cents"], row["currency"])
 
