@@ -1,0 +1,342 @@
+"""`pizza dbt build|test|freshness|docs|publish` and `pizza dashboards`: the analytics layer.
+
+dbt runs as a subprocess of the environment's own ``dbt`` (``--project-dir dbt --profiles-dir dbt``): it
+keeps dbt's global state and the DuckDB file lock out of the caller's process, which matters for the
+Airflow ``dbt_build`` DAG that calls :func:`build_and_publish`. After a successful build on a DuckDB
+target the marts are copied into the dashboards' snapshot file (see ``dashboards.settings``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from dashboards.settings import get_dashboard_settings
+from pizza.config import REPO_ROOT, PlatformSettings, get_platform_settings
+from pizza.logs import configure_logging, get_logger
+
+log = get_logger(__name__)
+
+DUCKDB_TARGETS = frozenset({"local", "ci"})
+MARTS_SCHEMA = "marts"
+RECOMMENDATIONS_TABLE = ("lake", "customer_recommendations")
+
+
+class DbtSettings(BaseSettings):
+    """How `pizza dbt` runs dbt (``PIZZA_DBT_*``). Warehouse credentials live in dbt/profiles.yml's env vars."""
+
+    model_config = SettingsConfigDict(env_prefix="PIZZA_DBT_", env_file=".env", extra="ignore")
+
+    target: str = Field("local", description="profiles.yml target: local | ci | bigquery | snowflake | postgres")
+    project_dir: Path = Field(REPO_ROOT / "dbt", description="the dbt project")
+    profiles_dir: Path | None = Field(None, description="folder of profiles.yml; default: the project folder")
+    artifacts_dir: Path | None = Field(None, description="dbt target/ and logs/; default: <state dir>/dbt")
+    recommendations_enabled: bool | None = Field(
+        None, description="build the recommendation-feed models; default: on when lake.customer_recommendations exists"
+    )
+    publish_snapshot: bool = Field(True, description="copy the marts to the dashboards' snapshot after a build")
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    unique_id: str
+    status: str
+    message: str | None
+    failures: int | None
+
+    @property
+    def name(self) -> str:
+        return self.unique_id.split(".")[-1] if not self.unique_id.startswith("unit_test.") else self.unique_id
+
+
+@dataclass
+class DbtRun:
+    """Outcome of one dbt invocation, read from its run_results.json."""
+
+    command: list[str]
+    returncode: int
+    results: list[NodeResult] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return self.returncode == 0
+
+    def with_status(self, *statuses: str) -> list[NodeResult]:
+        return [r for r in self.results if r.status in statuses]
+
+    @property
+    def problems(self) -> list[NodeResult]:
+        return self.with_status("error", "fail", "runtime error")
+
+
+def get_dbt_settings() -> DbtSettings:
+    return DbtSettings()
+
+
+def _artifacts(platform: PlatformSettings, settings: DbtSettings) -> Path:
+    return settings.artifacts_dir or platform.state_dir / "dbt"
+
+
+def dbt_environment(platform: PlatformSettings, settings: DbtSettings) -> dict[str, str]:
+    """The child's environment: the warehouse path made absolute, artifacts outside the source tree."""
+    artifacts = _artifacts(platform, settings)
+    return {
+        **os.environ,
+        "PIZZA_WAREHOUSE_PATH": str(platform.warehouse.resolve()),
+        "DBT_TARGET_PATH": str(artifacts / "target"),
+        "DBT_LOG_PATH": str(artifacts / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def recommendations_available(platform: PlatformSettings, settings: DbtSettings) -> bool:
+    """Whether the recommendation job's table exists (DuckDB targets look; others use the setting)."""
+    if settings.recommendations_enabled is not None:
+        return settings.recommendations_enabled
+    if settings.target not in DUCKDB_TARGETS or not platform.warehouse.exists():
+        return False
+    with duckdb.connect(str(platform.warehouse), read_only=True) as con:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            list(RECOMMENDATIONS_TABLE),
+        ).fetchall()
+    return bool(found[0][0])
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    platform: PlatformSettings | None = None,
+    settings: DbtSettings | None = None,
+    dbt_vars: dict[str, Any] | None = None,
+    quiet: bool = False,
+) -> DbtRun:
+    """Run ``dbt <args>`` on the project and target from settings; output streams to the terminal."""
+    platform = platform or get_platform_settings()
+    settings = settings or get_dbt_settings()
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [
+        str(dbt) if dbt.exists() else "dbt",
+        *args,
+        "--project-dir",
+        str(settings.project_dir),
+        "--profiles-dir",
+        str(settings.profiles_dir or settings.project_dir),
+        "--target",
+        settings.target,
+    ]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    env = dbt_environment(platform, settings)
+    run_results = Path(env["DBT_TARGET_PATH"]) / "run_results.json"
+    run_results.unlink(missing_ok=True)
+    log.info("dbt.start", command=" ".join(command[1:]), target=settings.target)
+    completed = subprocess.run(
+        command,
+        env=env,
+        cwd=settings.project_dir,
+        check=False,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
+    run = DbtRun(command=command, returncode=completed.returncode, results=_read_results(run_results))
+    log.info("dbt.done", returncode=run.returncode, nodes=len(run.results), problems=len(run.problems))
+    return run
+
+
+def _read_results(path: Path) -> list[NodeResult]:
+    if not path.exists():
+        return []
+    payload = json.loads(path.read_text())
+    return [
+        NodeResult(r["unique_id"], str(r["status"]).lower(), r.get("message"), r.get("failures"))
+        for r in payload.get("results", [])
+    ]
+
+
+@retry(
+    retry=retry_if_exception_type(duckdb.IOException),
+    stop=stop_after_attempt(5),
+    wait=wait_exponential(multiplier=0.5, max=8),
+    reraise=True,
+)
+def publish_marts_snapshot(warehouse: Path, snapshot: Path, *, schema: str = MARTS_SCHEMA) -> list[str]:
+    """Copy every table of ``schema`` into a fresh DuckDB file and atomically replace ``snapshot`` with it.
+
+    Readers holding the old snapshot open keep reading it (the rename swaps the directory entry, not
+    the file); the next connection sees the new one. Retried while a loader briefly holds the warehouse.
+    """
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    staging = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(staging)) as con:
+            here = con.execute("SELECT current_database()").fetchall()[0][0]
+            con.execute("ATTACH ? AS warehouse (READ_ONLY)", [str(warehouse)])
+            tables = [
+                row[0]
+                for row in con.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_catalog = 'warehouse' AND table_schema = ? AND table_type = 'BASE TABLE' "
+                    "ORDER BY table_name",
+                    [schema],
+                ).fetchall()
+            ]
+            con.execute(f'CREATE SCHEMA "{here}"."{schema}"')
+            for table in tables:
+                con.execute(
+                    f'CREATE TABLE "{here}"."{schema}"."{table}" AS SELECT * FROM warehouse."{schema}"."{table}"'
+                )
+            con.execute(f'CREATE SCHEMA "{here}".meta')
+            con.execute(
+                f'CREATE TABLE "{here}".meta.snapshot AS SELECT ?::TIMESTAMPTZ AS published_at, ? AS tables',
+                [datetime.now(UTC), tables],
+            )
+            con.execute("DETACH warehouse")
+        os.replace(staging, snapshot)
+    finally:
+        staging.unlink(missing_ok=True)
+    log.info("marts.published", snapshot=str(snapshot), tables=len(tables))
+    return tables
+
+
+def build_and_publish(
+    *,
+    select: str | None = None,
+    full_refresh: bool = False,
+    platform: PlatformSettings | None = None,
+    settings: DbtSettings | None = None,
+    quiet: bool = False,
+) -> DbtRun:
+    """``dbt build`` (seeds, models, tests), then publish the marts snapshot when the build passed (DuckDB targets)."""
+    platform = platform or get_platform_settings()
+    settings = settings or get_dbt_settings()
+    dbt_vars = {"recommendations_enabled": recommendations_available(platform, settings)}
+    args = ["build"]
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    run = run_dbt(args, platform=platform, settings=settings, dbt_vars=dbt_vars, quiet=quiet)
+    if run.success and settings.publish_snapshot and settings.target in DUCKDB_TARGETS:
+        publish_marts_snapshot(platform.warehouse, get_dashboard_settings().marts)
+    return run
+
+
+# --- command line --------------------------------------------------------------------------------------
+
+app = typer.Typer(no_args_is_help=True, help="Analytics models: dbt on the warehouse (DuckDB by default).")
+TargetOption = Annotated[str | None, typer.Option(help="profiles.yml target (default: PIZZA_DBT_TARGET or local)")]
+
+
+def _settings(target: str | None) -> DbtSettings:
+    settings = get_dbt_settings()
+    return settings.model_copy(update={"target": target}) if target else settings
+
+
+def _exit(run: DbtRun) -> None:
+    for problem in run.problems:
+        typer.echo(f"{problem.status.upper()}: {problem.name}: {problem.message}", err=True)
+    raise typer.Exit(run.returncode)
+
+
+@app.command()
+def build(
+    target: TargetOption = None,
+    select: Annotated[str | None, typer.Option("--select", "-s", help="dbt node selection")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="rebuild incremental models from scratch")] = False,
+) -> None:
+    """Seed, run, test every model (dbt build), then publish the marts snapshot for the dashboards."""
+    configure_logging()
+    _exit(build_and_publish(select=select, full_refresh=full_refresh, settings=_settings(target)))
+
+
+@app.command("test")
+def run_tests(
+    target: TargetOption = None,
+    select: Annotated[str | None, typer.Option("--select", "-s", help="dbt node selection")] = None,
+) -> None:
+    """Run the data tests and unit tests only (models must exist)."""
+    configure_logging()
+    settings = _settings(target)
+    dbt_vars = {"recommendations_enabled": recommendations_available(get_platform_settings(), settings)}
+    _exit(run_dbt(["test", *(["--select", select] if select else [])], settings=settings, dbt_vars=dbt_vars))
+
+
+@app.command()
+def freshness(target: TargetOption = None) -> None:
+    """Check that every lake source was loaded recently enough (dbt source freshness)."""
+    configure_logging()
+    settings = _settings(target)
+    dbt_vars = {"recommendations_enabled": recommendations_available(get_platform_settings(), settings)}
+    _exit(run_dbt(["source", "freshness"], settings=settings, dbt_vars=dbt_vars))
+
+
+@app.command()
+def docs(
+    target: TargetOption = None,
+    serve: Annotated[bool, typer.Option(help="serve the generated site on 127.0.0.1")] = False,
+    port: Annotated[int, typer.Option(help="port for --serve")] = 8580,
+) -> None:
+    """Generate the dbt docs site (models, columns, tests, lineage, exposures); optionally serve it."""
+    configure_logging()
+    settings = _settings(target)
+    dbt_vars = {"recommendations_enabled": recommendations_available(get_platform_settings(), settings)}
+    run = run_dbt(["docs", "generate"], settings=settings, dbt_vars=dbt_vars)
+    if run.success and serve:
+        run = run_dbt(["docs", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-browser"], settings=settings)
+    _exit(run)
+
+
+@app.command()
+def publish() -> None:
+    """Publish the current marts to the dashboards' snapshot without building."""
+    configure_logging()
+    tables = publish_marts_snapshot(get_platform_settings().warehouse, get_dashboard_settings().marts)
+    typer.echo(f"published {len(tables)} tables to {get_dashboard_settings().marts}")
+
+
+def streamlit_command(port: int | None = None, address: str | None = None) -> list[str]:
+    """The `streamlit run` command line for the dashboards app (headless, no telemetry, no file watcher)."""
+    settings = get_dashboard_settings()
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.address",
+        address or settings.address,
+        "--server.port",
+        str(port or settings.port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
+def dashboards(
+    port: Annotated[int | None, typer.Option(help="port (default: PIZZA_DASHBOARDS_PORT or 8501)")] = None,
+    address: Annotated[str | None, typer.Option(help="address (default: PIZZA_DASHBOARDS_ADDRESS)")] = None,
+) -> None:
+    """Serve the analysts' Streamlit dashboards over the published marts snapshot."""
+    configure_logging()
+    settings = get_dashboard_settings()
+    if not settings.marts.exists():
+        log.warning("dashboards.no_marts", snapshot=str(settings.marts), hint="run `pizza dbt build` first")
+    log.info("dashboards.start", url=f"http://{address or settings.address}:{port or settings.port}")
+    raise typer.Exit(subprocess.call(streamlit_command(port, address), cwd=REPO_ROOT))
