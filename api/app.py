@@ -18,8 +18,10 @@ from redis.asyncio import Redis
 from api.db import Databases
 from api.deps import provide_db, provide_mongo, provide_redis
 from api.domain import DOMAINS
+from api.domain.delivery import DeliveryPlugin, LiveChannels  # live updates over WebSockets (Redis pub/sub)
 from api.lib.auth import build_auth
 from api.lib.errors import internal_error_handler, problem_details_plugin
+from api.lib.ratelimit import RateLimitConfig
 from api.lib.requests import request_id_middleware
 from api.settings import ApiSettings, get_api_settings
 from pizza.config import PlatformSettings, get_platform_settings
@@ -57,6 +59,7 @@ def create_app(settings: ApiSettings | None = None, platform: PlatformSettings |
         controllers.extend(importlib.import_module(f"api.domain.{name}").controllers)
 
     auth = build_auth(settings.jwt_secret.get_secret_value(), settings.jwt_algorithm, settings.access_token_minutes)
+    rate_limit = RateLimitConfig(platform.redis, settings.rate_limit_per_minute_ip, settings.rate_limit_per_minute_user)
     prometheus = PrometheusConfig(app_name="pizza_api", prefix="pizza_api", group_path=True, exclude=["/metrics"])
     return Litestar(
         route_handlers=controllers,
@@ -67,8 +70,8 @@ def create_app(settings: ApiSettings | None = None, platform: PlatformSettings |
             "mongo": Provide(provide_mongo, sync_to_thread=False),
         },
         middleware=[request_id_middleware, prometheus.middleware],
-        on_app_init=[auth.on_app_init],
-        plugins=[problem_details_plugin()],
+        on_app_init=[auth.on_app_init, rate_limit.on_app_init],
+        plugins=[problem_details_plugin(), LiveChannels(platform.redis), DeliveryPlugin()],
         exception_handlers={Exception: internal_error_handler},
         cors_config=CORSConfig(allow_origins=settings.cors_origins),
         openapi_config=OpenAPIConfig(

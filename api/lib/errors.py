@@ -43,6 +43,12 @@ class DomainError(ProblemDetailsException):
         )
 
 
+class BadRequestError(DomainError):
+    """Input that passed type validation but makes no sense (an unknown time zone, a forged cursor)."""
+
+    status, problem, default_title = 400, "bad-request", "Bad request"
+
+
 class NotFoundError(DomainError):
     status, problem, default_title = 404, "not-found", "Not found"
 
@@ -61,6 +67,10 @@ class ConflictError(DomainError):
 
 class UnprocessableError(DomainError):
     status, problem, default_title = 422, "unprocessable", "Unprocessable request"
+
+
+class TooManyRequestsError(DomainError):
+    status, problem, default_title = 429, "rate-limited", "Too many requests"
 
 
 def _validation_problem(exc: ValidationException) -> ProblemDetailsException:

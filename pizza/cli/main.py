@@ -10,7 +10,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platfo
 app.add_typer(stack.app, name="stack")
 app.add_typer(db.app, name="db")
 app.command("doctor")(doctor.doctor)
-app.command("api")(api.api)
+app.add_typer(api.app, name="api")
 app.add_typer(analytics.app, name="dbt")
 app.command("dashboards")(analytics.dashboards)
 

@@ -37,6 +37,12 @@ from pizza.config import PlatformSettings
 
 REPO = Path(__file__).resolve().parents[3]
 PASSWORD = "correct-horse-battery-staple"
+# A cheap argon2 profile keeps sign-ups fast on a small CI machine; production uses the defaults.
+CHEAP_HASHING = {
+    "PIZZA_API_PASSWORD_HASH_TIME_COST": "1",
+    "PIZZA_API_PASSWORD_HASH_MEMORY_KIB": "8192",
+    "PIZZA_API_PASSWORD_HASH_PARALLELISM": "1",
+}
 ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
@@ -65,6 +71,7 @@ def serve_api(stack: PlatformSettings, name: str, **env: str) -> Iterator[str]:
         "PIZZA_API_RATE_LIMIT_PER_MINUTE_IP": "1000000",
         "PIZZA_API_RATE_LIMIT_PER_MINUTE_USER": "1000000",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        **CHEAP_HASHING,
         **env,
     }
     argv = [
@@ -197,9 +204,13 @@ def menu_body() -> dict[str, Any]:
 def admin(http: httpx.Client, stack: PlatformSettings) -> ApiUser:
     """An administrator, created directly in the stores (there is no public way to become admin)."""
     from api.domain.accounts.bootstrap import create_user_direct
+    from api.settings import ApiSettings
 
     email = unique_email("admin")
-    user_id = asyncio.run(create_user_direct(stack, email=email, password=PASSWORD, name="Test Admin", role="admin"))
+    settings = ApiSettings(password_hash_time_cost=1, password_hash_memory_kib=8192, password_hash_parallelism=1)
+    user_id = asyncio.run(
+        create_user_direct(stack, email=email, password=PASSWORD, name="Test Admin", role="admin", settings=settings)
+    )
     tokens = login(http, email, PASSWORD)
     return ApiUser(user_id, email, PASSWORD, "admin", tokens["access_token"], tokens["refresh_token"])
 
@@ -258,3 +269,68 @@ def make_restaurant(
 def customer(make_user: Callable[..., ApiUser]) -> ApiUser:
     """A fresh customer for one test."""
     return make_user()
+
+
+# --- carts and orders (appended by the ordering tests) -----------------------------------------------------
+DELIVERY_ADDRESS = {"line1": "Karl-Marx-Allee 1", "city": "Berlin", "lat": 52.5200, "lon": 13.4200}
+
+
+def make_cart(restaurant_id: uuid.UUID, items: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    """A cart of two large Margheritas with olives, delivered about 0.5 km from the default restaurant."""
+    return {
+        "restaurant_id": str(restaurant_id),
+        "items": items or [{"menu_item_id": "margherita", "size": "large", "toppings": ["olives"], "quantity": 2}],
+        "address": DELIVERY_ADDRESS,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def cart_body() -> Callable[..., dict[str, Any]]:
+    """``cart_body(restaurant_id, items=None, **fields)`` -> a valid cart / order body."""
+    return make_cart
+
+
+@pytest.fixture(scope="session")
+def place_order(http: httpx.Client) -> Callable[..., dict[str, Any]]:
+    """Place an order through ``POST /orders`` (a fresh Idempotency-Key unless given) and return its JSON."""
+
+    def place(user: ApiUser, restaurant_id: uuid.UUID, key: str | None = None, **cart: Any) -> dict[str, Any]:
+        headers = {**user.headers, "Idempotency-Key": key or uuid.uuid4().hex}
+        response = http.post("/orders", json=make_cart(restaurant_id, **cart), headers=headers)
+        assert response.status_code == 201, response.text
+        order: dict[str, Any] = response.json()
+        return order
+
+    return place
+
+
+@pytest.fixture(scope="session")
+def move_order(http: httpx.Client) -> Callable[..., dict[str, Any]]:
+    """``POST /orders/{id}/status`` as ``user``; asserts success and returns the order."""
+
+    def move(user: ApiUser, order_id: str, status: str, **fields: Any) -> dict[str, Any]:
+        response = http.post(f"/orders/{order_id}/status", json={"status": status, **fields}, headers=user.headers)
+        assert response.status_code == 200, response.text
+        order: dict[str, Any] = response.json()
+        return order
+
+    return move
+
+
+@pytest.fixture(scope="session")
+def password() -> str:
+    """The password every helper-made user has."""
+    return PASSWORD
+
+
+@pytest.fixture(scope="session")
+def new_email() -> Callable[..., str]:
+    """``new_email(prefix="user")`` -> a fresh address (test modules cannot import this conftest)."""
+    return unique_email
+
+
+@pytest.fixture(scope="session")
+def api_login(http: httpx.Client) -> Callable[[str, str], dict[str, Any]]:
+    """``api_login(email, password)`` -> the token response of ``POST /auth/token``."""
+    return lambda email, password: login(http, email, password)

@@ -1,0 +1,144 @@
+"""HTTP surface of accounts: ``/auth/*``, ``/users/me``, ``/users/me/addresses``, admin ``POST /users``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.security.jwt import Token
+
+from api.domain.accounts.deps import provide_account_service
+from api.domain.accounts.schemas import (
+    Address,
+    AddressCreate,
+    AddressUpdate,
+    RefreshRequest,
+    SignUp,
+    TokenPair,
+    TokenRequest,
+    User,
+    UserCreate,
+    UserUpdate,
+)
+from api.domain.accounts.services import AccountService
+from api.lib.auth import CurrentUser, require_roles
+
+PUBLIC = {"exclude_from_auth": True}
+ANONYMOUS: list[dict[str, list[str]]] = [{}]  # OpenAPI: no credentials needed
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+    dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
+
+    @post("/signup", operation_id="SignUp", summary="Create a customer account", opt=PUBLIC, security=ANONYMOUS)
+    async def sign_up(self, accounts: AccountService, data: SignUp) -> User:
+        return await accounts.sign_up(data)
+
+    @post(
+        "/token",
+        operation_id="CreateToken",
+        summary="Log in (OAuth2 password grant): username = email; returns access and refresh tokens",
+        status_code=200,
+        opt=PUBLIC,
+        security=ANONYMOUS,
+    )
+    async def token(
+        self, accounts: AccountService, data: Annotated[TokenRequest, Body(media_type=RequestEncodingType.URL_ENCODED)]
+    ) -> TokenPair:
+        return await accounts.login(data.username, data.password)
+
+    @post(
+        "/refresh",
+        operation_id="RefreshToken",
+        summary="Rotate a refresh token into a new token pair; a reused refresh token revokes the session",
+        status_code=200,
+        opt=PUBLIC,
+        security=ANONYMOUS,
+    )
+    async def refresh(self, accounts: AccountService, data: RefreshRequest) -> TokenPair:
+        return await accounts.refresh(data.refresh_token)
+
+    @post(
+        "/logout",
+        operation_id="Logout",
+        summary="Revoke this login: its refresh tokens and its access tokens",
+        status_code=204,
+    )
+    async def logout(self, accounts: AccountService, request: Request[CurrentUser, Token, Any]) -> None:
+        token = request.auth
+        family = (token.extras or {}).get("fam")
+        family_id = uuid.UUID(family) if isinstance(family, str) else None
+        expires_at = token.exp if token.exp.tzinfo else token.exp.replace(tzinfo=UTC)
+        await accounts.logout(request.user, family_id, expires_at)
+
+
+class UserController(Controller):
+    path = "/users"
+    tags = ["users"]
+    dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
+
+    @get("/me", operation_id="GetMe", summary="The signed-in user's profile")
+    async def get_me(self, accounts: AccountService, request: Request[CurrentUser, Token, Any]) -> User:
+        return await accounts.get_user(request.user.user_id)
+
+    @patch("/me", operation_id="UpdateMe", summary="Change name, phone or city")
+    async def update_me(
+        self, accounts: AccountService, request: Request[CurrentUser, Token, Any], data: UserUpdate
+    ) -> User:
+        return await accounts.update_user(request.user.user_id, data)
+
+    @post(
+        "/",
+        operation_id="CreateUser",
+        summary="Create a staff, rider or admin account (administrators only)",
+        guards=[require_roles("admin")],
+    )
+    async def create_user(self, accounts: AccountService, data: UserCreate) -> User:
+        return await accounts.create_by_admin(data)
+
+
+class AddressController(Controller):
+    path = "/users/me/addresses"
+    tags = ["users"]
+    dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
+
+    @get("/", operation_id="ListAddresses", summary="Saved delivery addresses, default first")
+    async def list_addresses(
+        self, accounts: AccountService, request: Request[CurrentUser, Token, Any]
+    ) -> list[Address]:
+        return await accounts.list_addresses(request.user.user_id)
+
+    @post("/", operation_id="CreateAddress", summary="Save a delivery address")
+    async def create_address(
+        self, accounts: AccountService, request: Request[CurrentUser, Token, Any], data: AddressCreate
+    ) -> Address:
+        return await accounts.add_address(request.user.user_id, data)
+
+    @get("/{address_id:uuid}", operation_id="GetAddress", summary="One saved address")
+    async def get_address(
+        self, accounts: AccountService, request: Request[CurrentUser, Token, Any], address_id: uuid.UUID
+    ) -> Address:
+        return await accounts.get_address(request.user.user_id, address_id)
+
+    @patch("/{address_id:uuid}", operation_id="UpdateAddress", summary="Change a saved address")
+    async def update_address(
+        self,
+        accounts: AccountService,
+        request: Request[CurrentUser, Token, Any],
+        address_id: uuid.UUID,
+        data: AddressUpdate,
+    ) -> Address:
+        return await accounts.update_address(request.user.user_id, address_id, data)
+
+    @delete("/{address_id:uuid}", operation_id="DeleteAddress", summary="Delete a saved address")
+    async def delete_address(
+        self, accounts: AccountService, request: Request[CurrentUser, Token, Any], address_id: uuid.UUID
+    ) -> None:
+        await accounts.delete_address(request.user.user_id, address_id)

@@ -1,0 +1,125 @@
+"""Request and response bodies of accounts and auth. Constraints live here, so bad input is a 400."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+Role = Literal["customer", "restaurant_staff", "rider", "admin"]
+Email = Annotated[
+    str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["ada@example.com"])
+]
+Password = Annotated[str, Meta(min_length=8, max_length=128, description="8 to 128 characters")]
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+Phone = Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 ()\-]{5,19}$", examples=["+49 30 1234567"])]
+City = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+Latitude = Annotated[float, Meta(ge=-90, le=90)]
+Longitude = Annotated[float, Meta(ge=-180, le=180)]
+Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["DE"])]
+
+
+class SignUp(Struct, forbid_unknown_fields=True):
+    """A customer's own sign-up; other roles are created by an administrator."""
+
+    email: Email
+    password: Password
+    name: Name
+    phone: Phone | None = None
+    city: City | None = None
+
+
+class UserCreate(Struct, forbid_unknown_fields=True):
+    """An account created by an administrator: staff (bound to one restaurant), riders, admins."""
+
+    email: Email
+    password: Password
+    name: Name
+    role: Role
+    restaurant_id: uuid.UUID | None = None
+    phone: Phone | None = None
+    city: City | None = None
+
+
+class User(Struct):
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    restaurant_id: uuid.UUID | None
+    phone: str | None
+    city: str | None
+    loyalty_points: int
+    created_at: datetime
+
+
+class UserUpdate(Struct, forbid_unknown_fields=True):
+    """Fields a user may change; omitted fields stay, ``null`` clears phone or city."""
+
+    name: Name | UnsetType = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    city: City | UnsetType | None = UNSET
+
+
+class TokenRequest(Struct):
+    """OAuth2 password grant (RFC 6749 section 4.3), form-encoded; ``username`` is the email."""
+
+    username: Annotated[str, Meta(min_length=1, max_length=254)]
+    password: Annotated[str, Meta(min_length=1, max_length=128)]
+    grant_type: Literal["password"] = "password"
+    scope: Annotated[str, Meta(max_length=200)] = ""
+
+
+class RefreshRequest(Struct, forbid_unknown_fields=True):
+    refresh_token: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class TokenPair(Struct):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+    refresh_expires_in: int
+
+
+class AddressCreate(Struct, forbid_unknown_fields=True):
+    label: Annotated[str, Meta(min_length=1, max_length=50, pattern=r"\S", examples=["home"])]
+    line1: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
+    city: City
+    country: Country
+    lat: Latitude
+    lon: Longitude
+    postcode: Annotated[str, Meta(min_length=1, max_length=20)] | None = None
+    is_default: bool = False
+
+
+class AddressUpdate(Struct, forbid_unknown_fields=True):
+    label: Annotated[str, Meta(min_length=1, max_length=50, pattern=r"\S")] | UnsetType = UNSET
+    line1: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")] | UnsetType = UNSET
+    city: City | UnsetType = UNSET
+    country: Country | UnsetType = UNSET
+    lat: Latitude | UnsetType = UNSET
+    lon: Longitude | UnsetType = UNSET
+    postcode: Annotated[str, Meta(min_length=1, max_length=20)] | UnsetType | None = UNSET
+    is_default: bool | UnsetType = UNSET
+
+
+class Address(Struct):
+    address_id: uuid.UUID
+    label: str
+    line1: str
+    city: str
+    postcode: str | None
+    country: str
+    lat: float
+    lon: float
+    is_default: bool
+    created_at: datetime
+
+
+def changes(update: Struct) -> dict[str, object]:
+    """The fields a PATCH body set (``UNSET`` ones left out), in declaration order."""
+    return {f: v for f in update.__struct_fields__ if (v := getattr(update, f)) is not msgspec.UNSET}

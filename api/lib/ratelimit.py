@@ -1,0 +1,147 @@
+"""Rate limits per client IP and per authenticated user, shared by every worker and host through Redis.
+
+The counting is done by the ``limits`` library (sliding-window counters updated by atomic Lua scripts
+in Redis), so the limit holds across all Granian workers and API hosts, which a per-process counter
+could not. Every limited response carries the IETF ``RateLimit-*`` headers of the tightest policy;
+a refused request gets a 429 problem document with ``Retry-After``.
+
+Health, readiness and metrics are never limited: probes must not be throttled by load.
+If Redis cannot be reached the request is let through and a warning logged: losing the limiter
+must not take the API down (the limit is abuse protection, not a correctness rule).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
+from litestar.config.app import AppConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.lib.errors import TooManyRequestsError
+from pizza.logs import get_logger
+
+log = get_logger(__name__)
+UNLIMITED_PATHS = ("^/health$", "^/ready$", "^/metrics")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str  # "ip" or "user": which identity the window counts
+    item: RateLimitItem
+
+    def header(self) -> str:
+        return f'{self.item.amount};w={self.item.get_expiry()};name="{self.name}"'
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    policy: Policy
+    remaining: int
+    reset_seconds: int
+    policies: tuple[Policy, ...]
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "RateLimit-Limit": str(self.policy.item.amount),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+            "RateLimit-Policy": ", ".join(p.header() for p in self.policies),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(self.reset_seconds, 1))
+        return headers
+
+
+class RateLimiter:
+    """Counts one request against the IP window and, when authenticated, the user's window."""
+
+    def __init__(self, redis_url: str, *, per_minute_ip: int, per_minute_user: int) -> None:
+        storage = RedisStorage(
+            "async+" + redis_url, implementation="redispy", key_prefix="pizza:ratelimit", wrap_exceptions=True
+        )
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
+        self.ip = Policy("ip", RateLimitItemPerMinute(per_minute_ip))
+        self.user = Policy("user", RateLimitItemPerMinute(per_minute_user))
+
+    async def check(self, ip: str, user_id: uuid.UUID | None) -> Verdict:
+        checks = [(self.ip, ip)] + ([(self.user, str(user_id))] if user_id is not None else [])
+        policies = tuple(policy for policy, _ in checks)
+        tightest: Verdict | None = None
+        for policy, identity in checks:
+            allowed = await self.limiter.hit(policy.item, policy.name, identity)
+            stats = await self.limiter.get_window_stats(policy.item, policy.name, identity)
+            verdict = Verdict(
+                allowed=allowed,
+                policy=policy,
+                remaining=max(stats.remaining, 0),
+                reset_seconds=max(math.ceil(stats.reset_time - time.time()), 0),
+                policies=policies,
+            )
+            if not allowed:
+                return verdict
+            if tightest is None or verdict.remaining < tightest.remaining:
+                tightest = verdict
+        assert tightest is not None
+        return tightest
+
+
+class RateLimitMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = UNLIMITED_PATHS
+    exclude_opt_key = "exclude_from_rate_limit"
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        client = scope.get("client")
+        ip = client[0] if client else "unknown"
+        user = scope.get("user")
+        user_id: uuid.UUID | None = getattr(user, "user_id", None)
+        try:
+            verdict = await self.limiter.check(ip, user_id)
+        except StorageError as exc:
+            log.warning("rate limiter unavailable; request let through", error=str(exc))
+            await next_app(scope, receive, send)
+            return
+        if not verdict.allowed:
+            raise TooManyRequestsError(
+                f"more than {verdict.policy.item.amount} requests per minute for this {verdict.policy.name}; "
+                f"retry in {verdict.reset_seconds} s",
+                headers=verdict.headers(),
+            )
+        headers = verdict.headers()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                mutable = MutableScopeHeaders.from_message(message)
+                for key, value in headers.items():
+                    mutable[key] = value
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitConfig:
+    """Installs the limiter as the innermost app middleware, after authentication has named the user."""
+
+    redis_url: str
+    per_minute_ip: int
+    per_minute_user: int
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        limiter = RateLimiter(self.redis_url, per_minute_ip=self.per_minute_ip, per_minute_user=self.per_minute_user)
+        app_config.middleware.append(RateLimitMiddleware(limiter))
+        return app_config
