@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg
+
 from pizza.config import PlatformSettings
 from pizza.stack import process
 from pizza.stack.services import ALL_SERVICES, PG_BIN, Kafka, ServiceError
@@ -129,7 +131,44 @@ def check_services(settings: PlatformSettings) -> list[Finding]:
     return findings
 
 
-CHECKS: list[Check] = [check_python, check_java, check_binaries, check_services]
+SLOT_WAL_WARN_BYTES = 1 << 30
+"""Retained WAL above which a replication slot is reported: its relay is stopped or far behind."""
+
+
+def check_replication_slots(settings: PlatformSettings) -> list[Finding]:
+    """Logical slots pin WAL until confirmed: a stopped relay must not let the disk fill unnoticed.
+
+    Postgres caps what a slot may retain with ``max_slot_wal_keep_size`` (the slot is then
+    invalidated, ``wal_status = lost``, and CDC must be re-snapshotted): warn well before that.
+    """
+    findings = []
+    for name, dsn in {"catalog": settings.catalog, **settings.shards}.items():
+        try:
+            with psycopg.connect(dsn, connect_timeout=2) as conn:
+                rows = conn.execute(
+                    "SELECT slot_name, COALESCE((pg_current_wal_lsn() - restart_lsn)::bigint, 0), wal_status"
+                    " FROM pg_replication_slots WHERE database = current_database() ORDER BY slot_name"
+                ).fetchall()
+        except psycopg.Error:
+            continue  # an unreachable Postgres is reported by check_services
+        for slot, retained, wal_status in rows:
+            lost = wal_status in ("lost", "unreserved")
+            ok = not lost and retained < SLOT_WAL_WARN_BYTES
+            fix = ""
+            if lost:
+                fix = f"slot {slot} lost WAL it needed: `pizza cdc drop-slots --shard {name} --yes`, then re-snapshot"
+            elif not ok:
+                fix = (
+                    f"is its relay running? `pizza cdc status`; start it: `pizza cdc run --shard {name}`; "
+                    f"an abandoned slot: `pizza cdc drop-slots --shard {name} --yes`"
+                )
+            findings.append(
+                Finding(f"slot {slot}", ok, f"{name}: retains {retained / 2**20:,.1f} MiB of WAL ({wal_status})", fix)
+            )
+    return findings
+
+
+CHECKS: list[Check] = [check_python, check_java, check_binaries, check_services, check_replication_slots]
 
 
 def run_checks(settings: PlatformSettings, checks: list[Check] | None = None) -> list[Finding]:

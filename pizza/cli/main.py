@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pizza.cli import analytics, api, db, doctor, stack
+from pizza.cli import analytics, api, cdc, db, doctor, lake, stack
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platform command line.")
 app.add_typer(stack.app, name="stack")
@@ -13,6 +13,8 @@ app.command("doctor")(doctor.doctor)
 app.add_typer(api.app, name="api")
 app.add_typer(analytics.app, name="dbt")
 app.command("dashboards")(analytics.dashboards)
+app.add_typer(cdc.app, name="cdc")
+app.add_typer(lake.app, name="lake")
 
 if __name__ == "__main__":
     app()

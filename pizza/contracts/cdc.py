@@ -24,6 +24,7 @@ class SourceInfo(BaseModel):
     table: str
     lsn: int  # commit-ordered position of the change in the shard's WAL, as an integer
     txid: int | None = None
+    commit_lsn: int | None = None  # end of the transaction's commit record: groups changes per transaction
     ts_ms: int  # commit time, Unix milliseconds
 
     model_config = {"populate_by_name": True}

@@ -1,0 +1,1 @@
+"""``cdc.*`` topics -> raw Parquet files in the lake (``pizza lake sink``)."""

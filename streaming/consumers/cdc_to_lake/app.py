@@ -1,0 +1,141 @@
+"""The lake sink process: a consumer group over ``cdc.*`` writing raw Parquet files (``pizza lake sink``).
+
+Offsets are committed only after a batch's files are durably written (and its dead letters
+acknowledged). Scale out by starting more processes with the same group id: Kafka spreads the
+topic partitions over them, and each partition's files are written by exactly one of them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+
+from pizza.config import PlatformSettings
+from pizza.contracts.cdc import DEAD_LETTER_TOPIC
+from pizza.logs import get_logger
+from streaming import observability as obs
+from streaming.consumers.cdc_to_lake.handlers import to_lake_row
+from streaming.dlq import DeadLetters
+from streaming.serialization import MalformedMessage
+from streaming.settings import LakeSinkSettings
+from streaming.sinks.lake_store import LakeStore
+from streaming.sinks.parquet_lake import ParquetLakeSink
+from streaming.topics import TopicManager
+
+log = get_logger(__name__)
+
+
+def consumer_config(platform: PlatformSettings, settings: LakeSinkSettings) -> dict[str, str | int | bool]:
+    return {
+        "bootstrap.servers": platform.kafka,
+        "group.id": settings.group_id,
+        "client.id": "pizza-lake-sink",
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "session.timeout.ms": settings.session_timeout_ms,
+        "topic.metadata.refresh.interval.ms": settings.metadata_refresh_ms,
+        **settings.consumer,
+    }
+
+
+class LakeSinkApp:
+    def __init__(self, platform: PlatformSettings, settings: LakeSinkSettings, store: LakeStore | None = None) -> None:
+        self.settings = settings
+        self.sink = ParquetLakeSink(store or LakeStore(platform.lake), settings)
+        TopicManager(platform.kafka, platform.kafka_partitions, platform.kafka_replication_factor).ensure(
+            [DEAD_LETTER_TOPIC]
+        )
+        self.dead_letters = DeadLetters(platform.kafka, f"lake-sink:{settings.group_id}")
+        self.consumer = Consumer(consumer_config(platform, settings))
+        self.consumer.subscribe([settings.topic_pattern], on_assign=self._on_assign, on_revoke=self._on_revoke)
+        self.heartbeat = obs.Heartbeat(stale_after_s=max(60.0, settings.max_age_s * 3))
+        self.rows_written = 0
+        self.files_written = 0
+
+    # --- rebalance callbacks (run inside poll) ------------------------------------------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        committed = consumer.committed(partitions, timeout=30)
+        for tp, stored in zip(partitions, committed, strict=True):
+            plan = self.sink.assign(tp.topic, tp.partition, stored.offset if stored.offset >= 0 else None)
+            if plan.offset is not None:
+                tp.offset = plan.offset
+            log.info("assigned", topic=tp.topic, partition=tp.partition, start=plan.offset, plan=plan.reason)
+        consumer.assign(partitions)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            self.sink.drop(tp.topic, tp.partition)
+        log.info("revoked", partitions=len(partitions))
+
+    # --- the loop -----------------------------------------------------------------------------------
+    def poll_once(self) -> int:
+        """Consume what is there, write every batch that is due; the number of messages consumed."""
+        messages = self.consumer.consume(num_messages=1000, timeout=self.settings.poll_timeout_s)
+        for message in messages:
+            self._handle(message)
+        for topic, partition in self.sink.due():
+            self._flush(topic, partition)
+        obs.LAKE_BUFFERED_ROWS.set(self.sink.buffered_rows)
+        self.heartbeat.beat()
+        return len(messages)
+
+    def _handle(self, message: Message) -> None:
+        if message.error() is not None:
+            log.warning("consumer error", error=str(message.error()))
+            return
+        topic, partition, offset = message.topic() or "", message.partition() or 0, message.offset() or 0
+        if not self.sink.owns(topic, partition):
+            return  # fetched before a revoke: its new owner reads it
+        value = message.value()
+        try:
+            row = to_lake_row(topic, partition, offset, value)
+        except MalformedMessage as exc:
+            self.dead_letters.send(message, str(exc))
+            obs.LAKE_DEAD_LETTERS.labels(topic).inc()
+            row = None
+        if self.sink.add(topic, partition, offset, row, len(value or b"")):
+            self._flush(topic, partition)
+
+    def _flush(self, topic: str, partition: int) -> None:
+        started = time.perf_counter()
+        result = self.sink.flush(topic, partition)
+        self.dead_letters.flush()  # dead letters of these offsets are on Kafka before we commit past them
+        try:
+            self.consumer.commit(offsets=[TopicPartition(topic, partition, result.next_offset)], asynchronous=False)
+        except KafkaException as exc:  # e.g. a rebalance took the partition: its new owner rewrites the batch
+            log.warning("offset commit failed after write", topic=topic, partition=partition, error=str(exc))
+        obs.LAKE_FLUSH_SECONDS.observe(time.perf_counter() - started)
+        table = topic.split(".", 1)[-1]
+        obs.LAKE_ROWS.labels(table).inc(result.rows)
+        obs.LAKE_FILES.labels(table).inc(len(result.paths))
+        if result.newest_commit is not None:
+            obs.LAKE_LAG_SECONDS.set(max(0.0, time.time() - result.newest_commit.timestamp()))
+        self.rows_written += result.rows
+        self.files_written += len(result.paths)
+
+    def flush_all(self) -> None:
+        """Write every open batch now (not those being rewritten: their end is fixed by the lake)."""
+        for topic, partition in self.sink.pending():
+            self._flush(topic, partition)
+
+    def run(self, stop: threading.Event | None = None, *, idle_exit_s: float | None = None) -> None:
+        """Consume until ``stop`` is set, or until nothing arrived for ``idle_exit_s`` seconds."""
+        stop = stop or threading.Event()
+        last_message = last_report = time.monotonic()
+        reported = 0
+        while not stop.is_set():
+            if self.poll_once() or not self.consumer.assignment():  # idle counts once partitions are ours
+                last_message = time.monotonic()
+            now = time.monotonic()
+            if idle_exit_s is not None and now - last_message >= idle_exit_s:
+                break
+            if now - last_report >= 10:
+                rate = (self.rows_written - reported) / (now - last_report)
+                log.info("progress", rows=self.rows_written, files=self.files_written, rows_per_second=round(rate))
+                last_report, reported = now, self.rows_written
+        self.flush_all()
+
+    def close(self) -> None:
+        self.consumer.close()

@@ -1,0 +1,1 @@
+"""Sinks: where consumed streams are written (the Parquet lake)."""
