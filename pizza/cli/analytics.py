@@ -217,6 +217,7 @@ def build_and_publish(
     full_refresh: bool = False,
     platform: PlatformSettings | None = None,
     settings: DbtSettings | None = None,
+    snapshot: Path | None = None,
     quiet: bool = False,
 ) -> DbtRun:
     """``dbt build`` (seeds, models, tests), then publish the marts snapshot when the build passed (DuckDB targets)."""
@@ -230,7 +231,7 @@ def build_and_publish(
         args.append("--full-refresh")
     run = run_dbt(args, platform=platform, settings=settings, dbt_vars=dbt_vars, quiet=quiet)
     if run.success and settings.publish_snapshot and settings.target in DUCKDB_TARGETS:
-        publish_marts_snapshot(platform.warehouse, get_dashboard_settings().marts)
+        publish_marts_snapshot(platform.warehouse, snapshot or get_dashboard_settings().marts)
     return run
 
 

@@ -1,0 +1,24 @@
+"""Layout helpers shared by the pages: the filters a page runs with and the scope line under a title."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.filters import Filters
+from dashboards.sidebar import current_filters
+
+
+def page_filters() -> Filters:
+    """The sidebar's filters, or a clear empty state (and stop) when there is no data to show."""
+    filters = current_filters()
+    if filters is None:
+        st.info("The marts are empty: load the warehouse and run `pizza dbt build`.")
+        st.stop()
+    assert filters is not None
+    return filters
+
+
+def scope_caption(filters: Filters, note: str = "") -> None:
+    cities = ", ".join(filters.cities) if filters.cities else "all cities"
+    restaurants = f"{len(filters.restaurant_ids)} restaurant(s)" if filters.restaurant_ids else "all restaurants"
+    st.caption(f"{filters.start:%d %b %Y} - {filters.end:%d %b %Y} · {cities} · {restaurants}. {note}".strip())
