@@ -7,13 +7,12 @@ import json
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from psycopg import AsyncConnection
+from payments_doubles import FakeStripe, StripeRequest
 from redis.asyncio import Redis
 
 from api.db import Databases
@@ -23,89 +22,6 @@ from pizza.config import PlatformSettings
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@dataclass
-class StripeRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    form: dict[str, str]
-
-
-@dataclass
-class FakeStripe:
-    """Answers like api.stripe.com for the calls the gateway makes; replays responses per idempotency key."""
-
-    url: str = ""
-    requests: list[StripeRequest] = field(default_factory=list)
-    replies: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
-    failures_left: int = 0  # answer 503 to this many requests first (a flaky network)
-    intents: set[str] = field(default_factory=set)
-
-    def handle(self, req: StripeRequest) -> tuple[int, dict[str, Any]]:
-        key = req.headers.get("idempotency-key")
-        if key is None:
-            return 400, {"error": {"type": "invalid_request_error", "message": "tests demand an Idempotency-Key"}}
-        if self.failures_left > 0:
-            self.failures_left -= 1
-            return 503, {"error": {"type": "api_error", "message": "try again"}}
-        if key in self.replies:
-            return self.replies[key]
-        reply = self.route(req)
-        self.replies[key] = reply
-        return reply
-
-    def route(self, req: StripeRequest) -> tuple[int, dict[str, Any]]:
-        parts = req.path.strip("/").split("/")
-        if parts == ["v1", "payment_intents"]:
-            return self.create_intent(req.form)
-        if len(parts) == 4 and parts[:2] == ["v1", "payment_intents"] and parts[3] in ("capture", "cancel"):
-            if parts[2] not in self.intents:
-                error = {"type": "invalid_request_error", "code": "resource_missing", "message": "No such intent"}
-                return 404, {"error": error}
-            status = "succeeded" if parts[3] == "capture" else "canceled"
-            return 200, {"id": parts[2], "object": "payment_intent", "status": status}
-        if parts == ["v1", "refunds"]:
-            return 200, {
-                "id": f"re_{uuid.uuid4().hex[:14]}",
-                "object": "refund",
-                "status": "succeeded",
-                "payment_intent": req.form["payment_intent"],
-            }
-        return 404, {"error": {"type": "invalid_request_error", "message": f"no route {req.path}"}}
-
-    def create_intent(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        amount = int(form["amount"])
-        intent_id = f"pi_{uuid.uuid4().hex[:14]}"
-        self.intents.add(intent_id)
-        charge = {
-            "id": f"ch_{uuid.uuid4().hex[:14]}",
-            "object": "charge",
-            "payment_method_details": {"type": "card", "card": {"fingerprint": "Fp" + form["payment_method"][-6:]}},
-            "outcome": {"risk_level": "elevated" if amount % 100 == 42 else "normal", "type": "authorized"},
-        }
-        intent = {
-            "id": intent_id,
-            "object": "payment_intent",
-            "amount": amount,
-            "currency": form["currency"],
-            "capture_method": form.get("capture_method"),
-            "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
-            "latest_charge": charge,
-            "status": "requires_capture",
-        }
-        if amount % 100 == 13:
-            failed = intent | {"status": "requires_payment_method"}
-            error = {
-                "type": "card_error",
-                "code": "card_declined",
-                "decline_code": "insufficient_funds",
-                "message": "Your card has insufficient funds.",
-                "payment_intent": failed,
-            }
-            return 402, {"error": error}
-        return 200, intent
 
 
 @pytest.fixture
@@ -153,32 +69,3 @@ async def redis(stack: PlatformSettings) -> AsyncIterator[Redis]:
     client = Redis.from_url(stack.redis)
     yield client
     await client.aclose()
-
-
-@dataclass
-class RecordedOrders:
-    """Stands in for the orders domain's port: writes the move in the payment's own transaction (so a
-    rollback of the payment would roll it back too) and records what reached ``after_commit``."""
-
-    moved: list[tuple[uuid.UUID, str, str]] = field(default_factory=list)
-    committed: list[object] = field(default_factory=list)
-
-    async def change_in_tx(
-        self,
-        conn: AsyncConnection[Any],
-        *,
-        order_id: uuid.UUID,
-        user_id: uuid.UUID,
-        to_status: str,
-        reason: str,
-    ) -> object:
-        await conn.execute(
-            """INSERT INTO order_status_history (order_id, seq, from_status, to_status, reason, changed_by)
-               VALUES (%s, 1, 'PENDING', %s, %s, 'system:payments')""",
-            (order_id, to_status, reason),
-        )
-        self.moved.append((order_id, to_status, reason))
-        return (order_id, to_status)
-
-    async def after_commit(self, change: object) -> None:
-        self.committed.append(change)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import FakeStripe  # type: ignore[import-not-found]
+from payments_doubles import FakeStripe
 from pydantic import SecretStr
 
 from api.domain.payments.providers import ChargeRequest, GatewayError, GatewayUnavailable, StripeGateway

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import RecordedOrders  # type: ignore[import-not-found]
+from payments_doubles import RecordedOrders
 from redis.asyncio import Redis
 
 from api.db import Databases
