@@ -44,8 +44,9 @@ class SmtpProvider:
         except smtplib.SMTPResponseException as exc:  # the server answered with a code
             kind = TransientSendError if 400 <= exc.smtp_code < 500 else SendError
             raise kind(f"smtp {exc.smtp_code}: {exc.smtp_error!r}") from exc
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise SendError(f"smtp refused recipients: {exc.recipients}") from exc
+        except smtplib.SMTPRecipientsRefused as exc:  # 4xx for every recipient: greylisting, mailbox busy
+            temporary = all(400 <= code < 500 for code, _ in exc.recipients.values())
+            raise (TransientSendError if temporary else SendError)(f"smtp refused: {exc.recipients}") from exc
         except (smtplib.SMTPServerDisconnected, OSError) as exc:  # connection refused, timeout, reset
             raise TransientSendError(f"smtp: {type(exc).__name__}: {exc}") from exc
         return Delivery(provider_message_id=str(email["Message-ID"]))
