@@ -7,4 +7,6 @@ DOMAINS: tuple[str, ...] = (
     "search",
     "orders",
     "coupons",
+    "payments",
+    "notifications",
 )
