@@ -7,6 +7,9 @@ DOMAINS: tuple[str, ...] = (
     "search",
     "orders",
     "coupons",
+    "delivery",
+    "reviews",
+    "loyalty",
     "payments",
     "notifications",
 )
