@@ -1,0 +1,1 @@
+"""Lake and archive I/O: filesystems from URLs, raw file listings, small JSON state files."""

@@ -1,0 +1,90 @@
+"""Settings of the batch layer (``PIZZA_*``): Spark, incremental windows, archival, the warehouse target.
+
+Where the lake, the archive, the shards and the DuckDB warehouse live comes from the platform settings
+(``pizza.config``); this object only holds the batch layer's own knobs. Defaults = the local stack.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WarehouseKind = Literal["duckdb", "bigquery", "snowflake"]
+
+
+class PipelineSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PIZZA_", env_file=".env", extra="ignore")
+
+    # --- Spark: local by default, a cluster by configuration ----------------------------------------
+    spark_master: str = Field("local[2]", description="local[N], spark://host:7077, k8s://..., yarn")
+    spark_driver_memory: str = "1g"
+    spark_shuffle_partitions: int = 8
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description='extra Spark configs as JSON, e.g. {"spark.hadoop.fs.s3a.endpoint": "..."}'
+    )
+
+    # --- incremental windows -------------------------------------------------------------------------
+    compaction_lookback_days: int = Field(
+        3, ge=0, description="raw date partitions re-listed for new files behind the newest one"
+    )
+    facts_lookahead_days: int = Field(
+        3, ge=0, description="status changes and payments of an order are looked for this many days after it"
+    )
+
+    # --- Postgres hot/cold ---------------------------------------------------------------------------
+    archive_after_months: int = Field(6, ge=1, description="orders partitions older than this move to the archive")
+    archive_rows_per_file: int = Field(250_000, ge=1)
+
+    # --- object storage (lake or archive on s3://) ---------------------------------------------------
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto); None = AWS")
+    s3_region: str = "us-east-1"
+
+    # --- the warehouse the loader writes to ----------------------------------------------------------
+    warehouse_kind: WarehouseKind = "duckdb"
+    bigquery_project: str | None = None
+    bigquery_dataset: str = "lake"
+    bigquery_location: str = "US"
+    snowflake_account: str | None = None
+    snowflake_user: str | None = None
+    snowflake_password: SecretStr | None = None
+    snowflake_role: str | None = None
+    snowflake_warehouse: str | None = None
+    snowflake_database: str = "PIZZA"
+    snowflake_schema: str = "LAKE"
+
+    @field_validator("spark_conf", mode="before")
+    @classmethod
+    def _parse_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+
+class AirflowSettings(BaseSettings):
+    """How ``pizza airflow up`` runs Airflow locally (``PIZZA_AIRFLOW_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PIZZA_AIRFLOW_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str | None = Field(
+        None, description="metadata DB (SQLAlchemy URL); default: SQLite file under <state>/airflow"
+    )
+    executor: str = "LocalExecutor"
+    parallelism: int = 4
+    admin_user: str = "admin"
+    admin_password: SecretStr | None = Field(None, description="default: generated once, kept in passwords.json")
+
+
+@lru_cache
+def get_pipeline_settings() -> PipelineSettings:
+    return PipelineSettings()
+
+
+@lru_cache
+def get_airflow_settings() -> AirflowSettings:
+    return AirflowSettings()
