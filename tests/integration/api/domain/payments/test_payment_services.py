@@ -240,3 +240,57 @@ async def test_an_event_of_another_type_is_refused(make_service: Factory) -> Non
     env = order_created(1000).model_copy(update={"event_type": "OrderStatusChanged"})
     with pytest.raises(Exception):  # noqa: B017, PT011 - a validation error of the payload, whatever its class
         await make_service().handle_order_created(env)
+
+
+async def pending_payment(databases: Databases, amount_cents: int = 2000) -> dict[str, Any]:
+    """A payment whose charge never came back (e.g. the process died mid-call)."""
+    from api.domain.payments import repositories as repo
+
+    user_id = uuid.uuid4()
+    async with databases.user_tx(user_id) as conn:
+        row = await repo.insert_pending(
+            conn, payment_id=new_id(), order_id=new_id(), user_id=user_id, amount_cents=amount_cents,
+            currency="EUR", provider="stripe", source_event_id=None,
+        )  # fmt: skip
+    assert row is not None
+    return row
+
+
+def stripe_event(kind: str, payment: dict[str, Any], **obj: Any) -> dict[str, Any]:
+    meta = {"user_id": str(payment["user_id"]), "payment_id": str(payment["payment_id"])}
+    return {
+        "id": f"evt_{uuid.uuid4().hex[:16]}",
+        "object": "event",
+        "type": kind,
+        "data": {"object": {"id": "pi_from_stripe", "metadata": meta, **obj}},
+    }
+
+
+async def test_a_stripe_success_webhook_completes_a_pending_payment_once(
+    make_service: Factory, databases: Databases, orders: RecordedOrders
+) -> None:
+    payment, service = await pending_payment(databases), make_service()
+    event = stripe_event("payment_intent.succeeded", payment)
+    assert await service.apply_stripe_event(event) == "payment_intent.succeeded: SUCCEEDED"
+    assert await service.apply_stripe_event(event) == "duplicate"
+    again = stripe_event("payment_intent.succeeded", payment)  # another event id, same news
+    assert await service.apply_stripe_event(again) == "payment_intent.succeeded: no change"
+    [stored] = await rows(databases, payment["user_id"], "SELECT * FROM payments WHERE payment_id = %s",
+                          payment["payment_id"])  # fmt: skip
+    assert stored["status"] == "SUCCEEDED"
+    assert stored["provider_ref"] == "pi_from_stripe"
+    assert [m[1] for m in orders.moved] == ["PAID"]
+
+
+async def test_a_stripe_failure_webhook_fails_a_pending_payment(make_service: Factory, databases: Databases) -> None:
+    payment = await pending_payment(databases)
+    event = stripe_event("payment_intent.payment_failed", payment, last_payment_error={"decline_code": "lost_card"})
+    assert await make_service().apply_stripe_event(event) == "payment_intent.payment_failed: FAILED"
+    [stored] = await rows(databases, payment["user_id"], "SELECT * FROM payments WHERE payment_id = %s",
+                          payment["payment_id"])  # fmt: skip
+    assert stored["failure_reason"] == "lost_card"
+
+
+async def test_stripe_events_without_our_metadata_are_ignored(make_service: Factory) -> None:
+    event = {"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "data": {"object": {}}}
+    assert await make_service().apply_stripe_event(event) == "ignored: no payment metadata"
