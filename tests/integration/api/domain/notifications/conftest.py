@@ -53,11 +53,11 @@ async def mongo(stack: PlatformSettings) -> AsyncIterator[AsyncDatabase[dict[str
     await client.close()
 
 
-MakeUser = Callable[..., Awaitable[uuid.UUID]]
+ShardUser = Callable[..., Awaitable[uuid.UUID]]
 
 
 @pytest.fixture
-def make_user(databases: Databases) -> MakeUser:
+def shard_user(databases: Databases) -> ShardUser:
     """Write a user row on its shard (the accounts domain's table), as sign-up would."""
 
     async def make(phone: str | None = "+4915112345678") -> uuid.UUID:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
-from conftest import MakeUser
+from conftest import ShardUser
 from notify_doubles import RecordingServer, SmtpSink
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -72,13 +72,13 @@ async def log_of(mongo: AsyncDatabase[dict[str, Any]], env: EventEnvelope) -> di
 
 async def test_an_event_is_sent_once_per_channel_however_often_it_arrives(
     make_service: Factory,
-    make_user: MakeUser,
+    shard_user: ShardUser,
     databases: Databases,
     mongo: AsyncDatabase[dict[str, Any]],
     smtp: SmtpSink,
     twilio: RecordingServer,
 ) -> None:
-    user_id = await make_user()
+    user_id = await shard_user()
     await prefer(databases, user_id, channels=("email", "sms"))
     env, service = paid(user_id), make_service()
 
@@ -101,9 +101,9 @@ async def test_an_event_is_sent_once_per_channel_however_often_it_arrives(
 
 
 async def test_concurrent_workers_send_once(
-    make_service: Factory, make_user: MakeUser, smtp: SmtpSink, mongo: AsyncDatabase[dict[str, Any]]
+    make_service: Factory, shard_user: ShardUser, smtp: SmtpSink, mongo: AsyncDatabase[dict[str, Any]]
 ) -> None:
-    env = paid(await make_user())
+    env = paid(await shard_user())
     results = await asyncio.gather(*(make_service().notify(env) for _ in range(4)))
     statuses = sorted(o.status for r in results for o in r)
     assert statuses == ["duplicate", "duplicate", "duplicate", "sent"]
@@ -111,19 +111,19 @@ async def test_concurrent_workers_send_once(
 
 
 async def test_the_unique_index_refuses_a_second_log_entry(
-    make_service: Factory, make_user: MakeUser, mongo: AsyncDatabase[dict[str, Any]]
+    make_service: Factory, shard_user: ShardUser, mongo: AsyncDatabase[dict[str, Any]]
 ) -> None:
-    env = paid(await make_user())
+    env = paid(await shard_user())
     await make_service().notify(env)
     with pytest.raises(DuplicateKeyError):
         await mongo["notification_log"].insert_one({"_id": "other", "event_id": str(env.event_id), "channel": "email"})
 
 
 async def test_transient_errors_are_retried_with_backoff(
-    make_service: Factory, make_user: MakeUser, databases: Databases, twilio: RecordingServer,
+    make_service: Factory, shard_user: ShardUser, databases: Databases, twilio: RecordingServer,
     mongo: AsyncDatabase[dict[str, Any]],
 ) -> None:  # fmt: skip
-    user_id = await make_user()
+    user_id = await shard_user()
     await prefer(databases, user_id, channels=("sms",))
     twilio.reply(503, {"message": "busy"})
     twilio.reply(429, {"message": "slow down"})
@@ -135,10 +135,10 @@ async def test_transient_errors_are_retried_with_backoff(
 
 
 async def test_a_failed_send_is_logged_and_only_that_is_tried_again_later(
-    make_service: Factory, make_user: MakeUser, databases: Databases, twilio: RecordingServer,
+    make_service: Factory, shard_user: ShardUser, databases: Databases, twilio: RecordingServer,
     mongo: AsyncDatabase[dict[str, Any]],
 ) -> None:  # fmt: skip
-    user_id = await make_user()
+    user_id = await shard_user()
     await prefer(databases, user_id, channels=("email", "sms"))
     twilio.reply(400, {"message": "Invalid 'To' Phone Number"})
     env, service = paid(user_id), make_service()
@@ -157,10 +157,10 @@ async def test_a_failed_send_is_logged_and_only_that_is_tried_again_later(
 
 
 async def test_sms_waits_out_quiet_hours_but_email_goes(
-    make_service: Factory, make_user: MakeUser, databases: Databases, twilio: RecordingServer, smtp: SmtpSink,
+    make_service: Factory, shard_user: ShardUser, databases: Databases, twilio: RecordingServer, smtp: SmtpSink,
     mongo: AsyncDatabase[dict[str, Any]],
 ) -> None:  # fmt: skip
-    user_id = await make_user()
+    user_id = await shard_user()
     await prefer(
         databases, user_id, channels=("email", "sms"), quiet_hours_start=time(22), quiet_hours_end=time(7),
         timezone="Europe/Berlin",
@@ -177,12 +177,12 @@ async def test_sms_waits_out_quiet_hours_but_email_goes(
 
 
 async def test_muted_events_and_missing_addresses_are_skipped_and_logged(
-    make_service: Factory, make_user: MakeUser, databases: Databases, smtp: SmtpSink,
+    make_service: Factory, shard_user: ShardUser, databases: Databases, smtp: SmtpSink,
     mongo: AsyncDatabase[dict[str, Any]],
 ) -> None:  # fmt: skip
-    muted_user = await make_user()
+    muted_user = await shard_user()
     await prefer(databases, muted_user, channels=("email",), muted_event_types=("PaymentSucceeded",))
-    no_phone = await make_user(phone=None)
+    no_phone = await shard_user(phone=None)
     await prefer(databases, no_phone, channels=("sms",))
 
     [muted] = await make_service().notify(paid(muted_user))
@@ -194,17 +194,17 @@ async def test_muted_events_and_missing_addresses_are_skipped_and_logged(
 
 
 async def test_defaults_apply_until_preferences_are_saved(
-    make_service: Factory, make_user: MakeUser, smtp: SmtpSink
+    make_service: Factory, shard_user: ShardUser, smtp: SmtpSink
 ) -> None:
-    [outcome] = await make_service().notify(paid(await make_user()))
+    [outcome] = await make_service().notify(paid(await shard_user()))
     assert (outcome.channel, outcome.status) == ("email", "sent")
     assert len(smtp.messages) == 1
 
 
 async def test_events_without_a_template_or_user_send_nothing(
-    make_service: Factory, make_user: MakeUser, smtp: SmtpSink
+    make_service: Factory, shard_user: ShardUser, smtp: SmtpSink
 ) -> None:
-    user_id = await make_user()
+    user_id = await shard_user()
     becomes_paid = OrderStatusChanged(
         order_id=uuid.uuid4(), user_id=user_id, restaurant_id=uuid.uuid4(), from_status="PENDING", to_status="PAID",
         changed_at=datetime.now(UTC),
