@@ -85,6 +85,8 @@ def _validation_problem(exc: ValidationException) -> ProblemDetailsException:
 
 
 def _http_problem(exc: HTTPException) -> ProblemDetailsException:
+    if exc.status_code >= 500:  # framework-raised server errors (e.g. an invalid dependency) are bugs: log them
+        log.error("server error", status=exc.status_code, detail=exc.detail, exc_info=exc)
     extra = exc.extra if isinstance(exc.extra, dict) else ({"errors": exc.extra} if exc.extra else None)
     return ProblemDetailsException(
         status_code=exc.status_code,

@@ -1,6 +1,6 @@
 """Rate limits per client IP and per authenticated user, shared by every worker and host through Redis.
 
-The counting is done by the ``limits`` library (sliding-window counters updated by atomic Lua scripts
+The counting is done by the ``limits`` library (a moving window of request times kept by atomic Lua scripts
 in Redis), so the limit holds across all Granian workers and API hosts, which a per-process counter
 could not. Every limited response carries the IETF ``RateLimit-*`` headers of the tightest policy;
 a refused request gets a 429 problem document with ``Retry-After``.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import RedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from litestar.config.app import AppConfig
 from litestar.datastructures import MutableScopeHeaders
@@ -70,7 +70,7 @@ class RateLimiter:
         storage = RedisStorage(
             "async+" + redis_url, implementation="redispy", key_prefix="pizza:ratelimit", wrap_exceptions=True
         )
-        self.limiter = SlidingWindowCounterRateLimiter(storage)
+        self.limiter = MovingWindowRateLimiter(storage)
         self.ip = Policy("ip", RateLimitItemPerMinute(per_minute_ip))
         self.user = Policy("user", RateLimitItemPerMinute(per_minute_user))
 

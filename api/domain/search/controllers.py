@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import Dependency, Parameter
 
 from api.domain.restaurants.controllers import near_point
 from api.domain.search.backends import SearchBackend
@@ -28,7 +28,7 @@ class SearchController(Controller):
     )
     async def search(
         self,
-        search: SearchBackend,
+        search: Annotated[SearchBackend, Dependency(skip_validation=True)],  # a Protocol: nothing to validate
         q: Annotated[str, Parameter(min_length=1, max_length=100, pattern=r"\w", description="what to look for")],
         city: Annotated[str | None, Parameter(min_length=1, max_length=100)] = None,
         cuisine: Annotated[str | None, Parameter(min_length=1, max_length=50)] = None,

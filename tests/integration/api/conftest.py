@@ -334,3 +334,9 @@ def new_email() -> Callable[..., str]:
 def api_login(http: httpx.Client) -> Callable[[str, str], dict[str, Any]]:
     """``api_login(email, password)`` -> the token response of ``POST /auth/token``."""
     return lambda email, password: login(http, email, password)
+
+
+@pytest.fixture(scope="session")
+def api_server(stack: PlatformSettings) -> Callable[..., contextlib.AbstractContextManager[str]]:
+    """``with api_server("name", PIZZA_API_X="..") as url:`` another server with other settings."""
+    return lambda name, **env: serve_api(stack, name, **env)
