@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, WebSocket, get, post, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.di import Provide
-from litestar.exceptions import WebSocketDisconnect
+from litestar.exceptions import WebSocketDisconnect, WebSocketException
 from litestar.serialization import encode_json
 
 from api.domain.delivery.deps import provide_delivery_service
@@ -143,7 +143,10 @@ class TrackingController(Controller):
         channels: ChannelsPlugin,
     ) -> None:
         """A snapshot first, then every status change and rider position until the order is final."""
-        ref = await delivery.order_access(socket.user, order_id)  # raises before accept: closed with 4404
+        try:
+            ref = await delivery.order_access(socket.user, order_id)
+        except DomainError as exc:  # refuse the handshake with 4000 + the HTTP status (4404)
+            raise WebSocketException(detail=exc.detail, code=4000 + exc.status_code) from exc
         await socket.accept()
         sender = SocketSender(socket)
         async with channels.start_subscription(order_channel(order_id)) as subscriber:

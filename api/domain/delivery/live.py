@@ -18,13 +18,11 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.serialization import encode_json
 from redis.asyncio import Redis
 
-# KEYS: the order's last-status hash. ARGV: changed_at (epoch seconds), status JSON, ttl seconds.
-# Keeps the newest status only, so a replayed old event never moves the customer's view backwards.
+# KEYS: the order's newest-status key. ARGV: changed_at (epoch seconds), ttl seconds. 1 if newest.
 _KEEP_NEWEST = """
-local seen = redis.call('HGET', KEYS[1], 'changed_at')
+local seen = redis.call('GET', KEYS[1])
 if seen and tonumber(seen) > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'changed_at', ARGV[1], 'message', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1
 """
 
@@ -57,7 +55,8 @@ class RedisFeed:
 
 
 class LastStatus:
-    """The newest status message of each order, for the first frame a new socket receives."""
+    """When each order's newest published status changed, so that a replayed older event (the
+    consumer redelivers) is never shown after a newer one: the customer's view never goes back."""
 
     def __init__(self, redis: Redis, ttl_seconds: int = 24 * 3600) -> None:
         self.redis = redis
@@ -66,17 +65,12 @@ class LastStatus:
 
     @staticmethod
     def key(order_id: uuid.UUID) -> str:
-        return f"pizza:live:order:{order_id}"
+        return f"pizza:live:order:{order_id}:changed_at"
 
-    async def keep_if_newest(self, order_id: uuid.UUID, changed_at: datetime, message: Any) -> bool:
-        stored = await self._keep_newest(
-            keys=[self.key(order_id)], args=[changed_at.timestamp(), encode_json(message), self.ttl_seconds]
-        )
+    async def is_newest(self, order_id: uuid.UUID, changed_at: datetime) -> bool:
+        """Record ``changed_at`` if no later change was published; True if it was recorded."""
+        stored = await self._keep_newest(keys=[self.key(order_id)], args=[changed_at.timestamp(), self.ttl_seconds])
         return bool(stored)
-
-    async def get(self, order_id: uuid.UUID) -> bytes | None:
-        message = await self.redis.hget(self.key(order_id), "message")  # type: ignore[misc]
-        return message.encode() if isinstance(message, str) else message
 
 
 class LiveChannels(ChannelsPlugin):

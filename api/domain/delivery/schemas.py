@@ -60,7 +60,7 @@ class Rider(msgspec.Struct):
     delivery: Delivery | None = None
 
 
-class LocationAccepted(msgspec.Struct):
+class LocationAccepted(msgspec.Struct, tag="location_accepted", tag_field="type"):
     rider_id: uuid.UUID
     at: datetime
     order_id: uuid.UUID | None = None

@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
@@ -164,7 +163,7 @@ class DeliveryService:
             estimated_ready_at=event.estimated_ready_at,
             reason=event.reason,
         )
-        if not await self.last_status.keep_if_newest(event.order_id, event.changed_at, message):
+        if not await self.last_status.is_newest(event.order_id, event.changed_at):
             return False
         await self.feed.wait_published(message, order_channel(event.order_id))
         return True
@@ -352,14 +351,10 @@ class DeliveryService:
     async def tracking_of(self, ref: rows.OrderRef) -> Tracking:
         doc = await self.tracking.delivery(ref.order_id)
         path = await self.tracking.path(ref.order_id, self.settings.path_points) if doc else []
-        estimated_ready_at = None
-        raw = await self.last_status.get(ref.order_id)
-        if raw is not None:
-            estimated_ready_at = msgspec.json.decode(raw, type=StatusMessage).estimated_ready_at
         return Tracking(
             order_id=ref.order_id,
             status=ref.status,
-            estimated_ready_at=estimated_ready_at,
+            estimated_ready_at=ref.estimated_ready_at,
             delivery=_delivery(doc) if doc else None,
             path=[_position(p) for p in path],
         )

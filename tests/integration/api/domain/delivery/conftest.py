@@ -34,6 +34,7 @@ from pizza.db.shards import ShardMap
 REPO = Path(__file__).resolve().parents[5]
 WALK = ["PAID", "ACCEPTED", "PREPARING", "READY", "PICKED_UP", "DELIVERED"]
 KITCHEN = {"ACCEPTED", "PREPARING", "READY"}
+ETA_MINUTES = {"ACCEPTED": 15, "PREPARING": 10}  # the kitchen's promise, revised when cooking starts
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def walk_order(move_order: Callable[..., dict[str, Any]], admin: Any) -> Callabl
         start = WALK.index(order["status"]) + 1 if order["status"] in WALK else 0
         for step in WALK[start : WALK.index(status) + 1]:
             actor = admin if step == "PAID" else staff if step in KITCHEN else rider or admin
-            extra = {"estimated_ready_minutes": 12} if step == "ACCEPTED" else {}
+            extra = {"estimated_ready_minutes": ETA_MINUTES[step]} if step in ETA_MINUTES else {}
             order = move_order(actor, order["order_id"], step, **extra)
         return order
 
