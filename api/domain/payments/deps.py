@@ -7,6 +7,8 @@ from typing import Any
 
 from litestar.datastructures import State
 from psycopg import AsyncConnection
+from pymongo.asynchronous.database import AsyncDatabase
+from redis.asyncio import Redis
 
 from api.db import Databases
 from api.domain.payments.providers import PaymentGateway, build_gateway
@@ -18,7 +20,7 @@ from pizza.contracts.events import OrderStatus
 class OrdersDomainPort:
     """The orders domain's state machine as the payment service sees it (actor ``system``)."""
 
-    def __init__(self, db: Databases, mongo: Any) -> None:
+    def __init__(self, db: Databases, mongo: AsyncDatabase[dict[str, Any]]) -> None:
         self.db, self.mongo = db, mongo
 
     async def change_in_tx(
@@ -52,22 +54,26 @@ class OrdersDomainPort:
             await service.project(change.order, change.seq)
 
 
-def gateway_for(state: State, settings: PaymentSettings) -> PaymentGateway:
-    """The worker's gateway, built on first use (its HTTP client keeps connections alive)."""
-    gateway: PaymentGateway | None = state.get("payment_gateway")
-    if gateway is None:
-        gateway = build_gateway(settings)
-        state.payment_gateway = gateway
-    return gateway
-
-
 def build_payment_service(
-    state: State, settings: PaymentSettings | None = None, orders: OrderStatusPort | None = None
+    db: Databases,
+    redis: Redis,
+    mongo: AsyncDatabase[dict[str, Any]],
+    *,
+    settings: PaymentSettings | None = None,
+    gateway: PaymentGateway | None = None,
+    orders: OrderStatusPort | None = None,
 ) -> PaymentService:
+    """The payment service wired to the real orders domain; what the saga's consumers build once per process."""
     settings = settings or get_payment_settings()
-    orders = orders or OrdersDomainPort(state.db, state.mongo)
-    return PaymentService(state.db, state.redis, gateway_for(state, settings), settings, orders)
+    return PaymentService(
+        db, redis, gateway or build_gateway(settings), settings, orders or OrdersDomainPort(db, mongo)
+    )
 
 
 def provide_payment_service(state: State) -> PaymentService:
-    return build_payment_service(state)
+    """Per request, sharing the worker's gateway (its HTTP client keeps connections alive)."""
+    settings = get_payment_settings()
+    gateway: PaymentGateway | None = state.get("payment_gateway")
+    if gateway is None:
+        gateway = state.payment_gateway = build_gateway(settings)
+    return build_payment_service(state.db, state.redis, state.mongo, settings=settings, gateway=gateway)

@@ -9,8 +9,6 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from pizza.contracts.events import OutboxEvent
-
 Row = dict[str, Any]
 
 COLUMNS = (
@@ -128,22 +126,6 @@ async def transition(
         (*values, payment_id, list(from_statuses)),
     )
     return await cur.fetchone()  # type: ignore[return-value]
-
-
-async def write_outbox(conn: AsyncConnection[Any], event: OutboxEvent) -> None:
-    await conn.execute(
-        """INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, schema_version, payload, headers)
-           VALUES (%s, %s, %s, %s, %s, %s, %s)""",
-        (
-            event.event_id,
-            event.aggregate_type,
-            event.aggregate_id,
-            event.event_type,
-            event.schema_version,
-            Jsonb(event.payload),
-            Jsonb(event.headers),
-        ),
-    )
 
 
 async def mark_processed(conn: AsyncConnection[Any], consumer: str, event_id: uuid.UUID) -> bool:

@@ -37,11 +37,12 @@ from api.domain.payments.providers import (
 )
 from api.domain.payments.settings import PaymentSettings
 from api.lib.errors import ConflictError, NotFoundError
+from api.lib.outbox import write_outbox
 from pizza.contracts.events import (
     EventEnvelope,
     OrderCreated,
     OrderStatus,
-    OutboxEvent,
+    OrderStatusChanged,
     PaymentFailed,
     PaymentRefunded,
     PaymentSucceeded,
@@ -123,6 +124,15 @@ class PaymentService:
             return PaymentResult(row, changed=False)
         return await self._charge(row)
 
+    async def handle_order_status_changed(self, envelope: EventEnvelope) -> PaymentResult | None:
+        """Refund (or release) the payment of an order that became CANCELLED or REFUNDED; ignore other moves."""
+        event = envelope.parse()
+        if not isinstance(event, OrderStatusChanged):
+            raise TypeError(f"handle_order_status_changed got {envelope.event_type}")
+        if event.to_status not in ("CANCELLED", "REFUNDED"):
+            return None
+        return await self.refund_order(event.order_id, event.user_id, event.reason or f"order {event.to_status}")
+
     async def refund_order(self, order_id: uuid.UUID, user_id: uuid.UUID, reason: str) -> PaymentResult | None:
         """Give the money back for a cancelled order: refund a capture, release a held authorization."""
         async with self.db.user_tx(user_id) as conn:
@@ -143,7 +153,7 @@ class PaymentService:
                     failure_reason=reason,
                 )
                 if done:
-                    await repo.write_outbox(conn, OutboxEvent.of(self._refunded_event(done)))
+                    await write_outbox(conn, self._refunded_event(done))
             return self._result(done, row)
         if row["status"] in ("PENDING", "REVIEW"):
             if row["provider_ref"]:
@@ -236,7 +246,7 @@ class PaymentService:
                     failure_reason="refunded at the provider",
                 )
                 if done:
-                    await repo.write_outbox(conn, OutboxEvent.of(self._refunded_event(done)))
+                    await write_outbox(conn, self._refunded_event(done))
             else:
                 error = obj.get("last_payment_error") or {}
                 reason = error.get("decline_code") or error.get("code") or obj.get("cancellation_reason") or kind
@@ -314,7 +324,7 @@ class PaymentService:
                 provider=done["provider"],
                 provider_ref=done["provider_ref"],
             )
-            await repo.write_outbox(conn, OutboxEvent.of(event))
+            await write_outbox(conn, event)
             changes.append(await self._move_order(conn, done, "PAID", "payment succeeded"))
         return done
 
@@ -349,7 +359,7 @@ class PaymentService:
                 provider=done["provider"],
                 reason=reason,
             )
-            await repo.write_outbox(conn, OutboxEvent.of(event))
+            await write_outbox(conn, event)
             changes.append(await self._move_order(conn, done, "CANCELLED", f"payment failed: {reason}"))
         return done
 

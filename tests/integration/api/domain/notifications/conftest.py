@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from notify_doubles import RecordingServer, SmtpSink, recording_server, smtp_sink
+from notify_doubles import RecordingServer, ShardUser, SmtpSink, recording_server, smtp_sink
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -51,9 +51,6 @@ async def mongo(stack: PlatformSettings) -> AsyncIterator[AsyncDatabase[dict[str
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongo)
     yield client[stack.mongo_database]
     await client.close()
-
-
-ShardUser = Callable[..., Awaitable[uuid.UUID]]
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
-from conftest import ShardUser
-from notify_doubles import RecordingServer, SmtpSink
+from notify_doubles import RecordingServer, ShardUser, SmtpSink
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 

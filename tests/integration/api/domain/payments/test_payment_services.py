@@ -294,3 +294,28 @@ async def test_a_stripe_failure_webhook_fails_a_pending_payment(make_service: Fa
 async def test_stripe_events_without_our_metadata_are_ignored(make_service: Factory) -> None:
     event = {"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "data": {"object": {}}}
     assert await make_service().apply_stripe_event(event) == "ignored: no payment metadata"
+
+
+def status_changed(payment: dict[str, Any], to_status: str) -> EventEnvelope:
+    from pizza.contracts.events import OrderStatusChanged
+
+    event = OrderStatusChanged(
+        order_id=payment["order_id"], user_id=payment["user_id"], restaurant_id=uuid.uuid4(), from_status="PAID",
+        to_status=to_status, reason="customer changed their mind", changed_at=datetime.now(UTC),  # type: ignore[arg-type]
+    )  # fmt: skip
+    row = OutboxEvent.of(event)
+    return EventEnvelope(**row.model_dump(), occurred_at=datetime.now(UTC))
+
+
+async def test_an_order_refunded_event_refunds_its_payment_once(make_service: Factory, databases: Databases) -> None:
+    service, env = make_service(), order_created(2300)
+    paid = (await service.handle_order_created(env)).payment
+    assert await service.handle_order_status_changed(status_changed(paid, "ACCEPTED")) is None
+    first = await service.handle_order_status_changed(status_changed(paid, "REFUNDED"))
+    second = await service.handle_order_status_changed(status_changed(paid, "REFUNDED"))
+    assert first is not None
+    assert first.status == "REFUNDED"
+    assert first.payment["failure_reason"] == "customer changed their mind"
+    assert second is not None
+    assert not second.changed
+    assert await outbox_of(databases, env) == ["PaymentSucceeded", "PaymentRefunded"]
