@@ -58,7 +58,11 @@ class NodeResult:
 
     @property
     def name(self) -> str:
-        return self.unique_id.split(".")[-1] if not self.unique_id.startswith("unit_test.") else self.unique_id
+        """The node's name: ``test.pizza.<name>.<hash>`` -> name; unit tests as ``<model>.<test>``."""
+        parts = self.unique_id.split(".")
+        if parts[0] == "unit_test" and len(parts) >= 4:
+            return f"{parts[2]}.{parts[3]}"
+        return parts[2] if len(parts) >= 3 else self.unique_id
 
 
 @dataclass
@@ -140,8 +144,11 @@ def run_dbt(
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
     env = dbt_environment(platform, settings)
-    run_results = Path(env["DBT_TARGET_PATH"]) / "run_results.json"
-    run_results.unlink(missing_ok=True)
+    # `dbt source freshness` reports in sources.json, every other command in run_results.json
+    results_file = Path(env["DBT_TARGET_PATH"]) / (
+        "sources.json" if args[:2] == ["source", "freshness"] else "run_results.json"
+    )
+    results_file.unlink(missing_ok=True)
     log.info("dbt.start", command=" ".join(command[1:]), target=settings.target)
     completed = subprocess.run(
         command,
@@ -150,7 +157,7 @@ def run_dbt(
         check=False,
         stdout=subprocess.DEVNULL if quiet else None,
     )
-    run = DbtRun(command=command, returncode=completed.returncode, results=_read_results(run_results))
+    run = DbtRun(command=command, returncode=completed.returncode, results=_read_results(results_file))
     log.info("dbt.done", returncode=run.returncode, nodes=len(run.results), problems=len(run.problems))
     return run
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -457,3 +458,92 @@ def execute(path: Path, sql: str) -> None:
     """Run one statement against the warehouse (to damage it on purpose in failure tests)."""
     with duckdb.connect(str(path)) as con:
         con.execute(sql)
+
+
+# --- built warehouses, shared by the dbt and the dashboards tests (one dbt build per test session) ------
+
+
+@dataclass
+class BuiltWarehouse:
+    """A synthetic lake, the warehouse dbt built from it, and the dashboards' marts snapshot."""
+
+    root: Path
+    data: LakeData
+    lake_only: Path  # the lake before dbt ran: a clean start for failure tests
+    warehouse: Path
+    snapshot: Path
+    run: Any  # pizza.cli.analytics.DbtRun
+
+
+_BUILT: dict[Path, BuiltWarehouse] = {}
+
+
+def recommendation_rows(data: LakeData, *, per_customer: int = 3) -> list[dict[str, Any]]:
+    """Rows as the recommendation job writes them: top dishes for every customer with orders."""
+    ordered = {o["user_id"] for o in data.rows("orders")}
+    dishes = sorted({(i["menu_item_id"], i["name"]) for i in data.rows("order_items")})
+    rows = []
+    for customer in sorted(ordered):
+        for rank, (item_id, name) in enumerate(dishes[:per_customer], start=1):
+            rows.append(
+                {
+                    "customer_id": customer,
+                    "rank": rank,
+                    "item_type": "dish",
+                    "item_id": item_id,
+                    "item_name": name,
+                    "score": 1.0 / rank,
+                    "model_version": "als-test-1",
+                    "generated_at": data.now,
+                }
+            )
+    return rows
+
+
+def built_warehouse(root: Path) -> BuiltWarehouse:
+    """Generate the lake under ``root`` and run ``pizza dbt build`` on it, once per process and root."""
+    if root in _BUILT:
+        return _BUILT[root]
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    data = generate_lake()
+    lake_only = root / "lake_only.duckdb"
+    write_lake(lake_only, data)
+    warehouse = root / "warehouse.duckdb"
+    shutil.copyfile(lake_only, warehouse)
+    snapshot = root / "marts_snapshot.duckdb"
+    run = _build(warehouse, root / "dbt", snapshot)
+    _BUILT[root] = BuiltWarehouse(root, data, lake_only, warehouse, snapshot, run)
+    return _BUILT[root]
+
+
+def built_with_recommendations(base: BuiltWarehouse) -> BuiltWarehouse:
+    """A copy of ``base`` after the recommendation job ran: the feed models are enabled and published."""
+    root = base.root / "with_recommendations"
+    if root in _BUILT:
+        return _BUILT[root]
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    warehouse = root / "warehouse.duckdb"
+    shutil.copyfile(base.warehouse, warehouse)
+    write_recommendations(warehouse, recommendation_rows(base.data))
+    snapshot = root / "marts_snapshot.duckdb"
+    run = _build(warehouse, root / "dbt", snapshot, select="stg_lake__customer_recommendations+")
+    _BUILT[root] = BuiltWarehouse(root, base.data, base.lake_only, warehouse, snapshot, run)
+    return _BUILT[root]
+
+
+def _build(warehouse: Path, artifacts: Path, snapshot: Path, select: str | None = None) -> Any:
+    from pizza.cli.analytics import DbtSettings, build_and_publish
+    from pizza.config import get_platform_settings
+
+    run = build_and_publish(
+        select=select,
+        platform=get_platform_settings().model_copy(update={"warehouse_path": warehouse}),
+        settings=DbtSettings(target="ci", artifacts_dir=artifacts),
+        snapshot=snapshot,
+        quiet=True,
+    )
+    if not run.success:
+        raise AssertionError(f"dbt build failed on the synthetic warehouse: {run.problems}")
+    return run
