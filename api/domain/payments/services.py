@@ -70,7 +70,11 @@ class OrderStatusPort(Protocol):
         to_status: OrderStatus,
         reason: str,
     ) -> object:
-        """Move the order inside the payment's shard transaction; returns what ``after_commit`` needs."""
+        """Move the order inside the payment's shard transaction; returns what ``after_commit`` needs.
+
+        Raises ``ConflictError`` (or ``NotFoundError``) before writing anything when the order cannot
+        make the move, e.g. the customer cancelled it while the payment was in flight.
+        """
         ...
 
     async def after_commit(self, change: object) -> None:
@@ -79,6 +83,10 @@ class OrderStatusPort(Protocol):
 
 
 Decision = Literal["approve", "reject"]
+
+
+class OrderNotPayable(Exception):
+    """The order moved on (cancelled) while its payment was in flight: the money goes back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,31 +234,37 @@ class PaymentService:
         except (KeyError, ValueError):
             return "ignored: no payment metadata"
         message_id = uuid.uuid5(_STRIPE_EVENT_NS, str(event.get("id")))
-        async with self._tx(user_id) as (conn, changes):
-            if not await repo.mark_processed(conn, WEBHOOK_CONSUMER, message_id):
-                return "duplicate"
-            row = await repo.get(conn, payment_id, lock=True)
-            if row is None:
-                return "ignored: unknown payment"
-            if kind == "payment_intent.succeeded":
-                done = await self._succeed_in(
-                    conn, changes, row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")}
-                )
-            elif kind == "charge.refunded":
-                done = await repo.transition(
-                    conn,
-                    payment_id,
-                    ("SUCCEEDED",),
-                    status="REFUNDED",
-                    refunded_at=datetime.now(UTC),
-                    failure_reason="refunded at the provider",
-                )
-                if done:
-                    await write_outbox(conn, self._refunded_event(done))
-            else:
-                error = obj.get("last_payment_error") or {}
-                reason = error.get("decline_code") or error.get("code") or obj.get("cancellation_reason") or kind
-                done = await self._fail_in(conn, changes, row, ("PENDING", "REVIEW"), str(reason), {})
+        row: repo.Row | None = None
+        try:
+            async with self._tx(user_id) as (conn, changes):
+                if not await repo.mark_processed(conn, WEBHOOK_CONSUMER, message_id):
+                    return "duplicate"
+                row = await repo.get(conn, payment_id, lock=True)
+                if row is None:
+                    return "ignored: unknown payment"
+                if kind == "payment_intent.succeeded":
+                    done = await self._succeed_in(
+                        conn, changes, row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")}
+                    )
+                elif kind == "charge.refunded":
+                    done = await repo.transition(
+                        conn,
+                        payment_id,
+                        ("SUCCEEDED",),
+                        status="REFUNDED",
+                        refunded_at=datetime.now(UTC),
+                        failure_reason="refunded at the provider",
+                    )
+                    if done:
+                        await write_outbox(conn, self._refunded_event(done))
+                else:
+                    error = obj.get("last_payment_error") or {}
+                    reason = error.get("decline_code") or error.get("code") or obj.get("cancellation_reason") or kind
+                    done = await self._fail_in(conn, changes, row, ("PENDING", "REVIEW"), str(reason), {})
+        except OrderNotPayable:
+            assert row is not None
+            refunded = await self._refund_unpayable(row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")})
+            return f"{kind}: order not payable, {refunded.status}"
         if done:
             PAYMENTS.labels(row["provider"], done["status"]).inc()
         return f"{kind}: {done['status']}" if done else f"{kind}: no change"
@@ -299,8 +313,11 @@ class PaymentService:
         return assess(facts, self.settings)
 
     async def _succeed(self, row: repo.Row, from_statuses: tuple[str, ...], fields: dict[str, Any]) -> PaymentResult:
-        async with self._tx(row["user_id"]) as (conn, changes):
-            done = await self._succeed_in(conn, changes, row, from_statuses, fields)
+        try:
+            async with self._tx(row["user_id"]) as (conn, changes):
+                done = await self._succeed_in(conn, changes, row, from_statuses, fields)
+        except OrderNotPayable:
+            return await self._refund_unpayable(row, from_statuses, fields)
         if done:
             PAYMENTS.labels(row["provider"], "SUCCEEDED").inc()
         return self._result(done, row)
@@ -325,8 +342,29 @@ class PaymentService:
                 provider_ref=done["provider_ref"],
             )
             await write_outbox(conn, event)
-            changes.append(await self._move_order(conn, done, "PAID", "payment succeeded"))
+            try:
+                changes.append(await self._move_order(conn, done, "PAID", "payment succeeded"))
+            except (ConflictError, NotFoundError) as exc:
+                raise OrderNotPayable(str(exc)) from exc
         return done
+
+    async def _refund_unpayable(
+        self, row: repo.Row, from_statuses: tuple[str, ...], fields: dict[str, Any]
+    ) -> PaymentResult:
+        """Captured, but the order was cancelled meanwhile: refund at once (same key on every retry)."""
+        log.warning("order cancelled while paying; refunding", payment_id=str(row["payment_id"]))
+        provider_ref = fields.get("provider_ref") or row["provider_ref"]
+        refund = await self._retry(lambda: self.gateway.refund(self._charge_request(row), provider_ref))
+        async with self.db.user_tx(row["user_id"]) as conn:
+            done = await repo.transition(
+                conn, row["payment_id"], from_statuses, status="REFUNDED", refund_ref=refund.provider_ref,
+                refunded_at=datetime.now(UTC), failure_reason="order cancelled while paying", **fields,
+            )  # fmt: skip
+            if done:
+                await write_outbox(conn, self._refunded_event(done))
+        if done:
+            PAYMENTS.labels(row["provider"], "REFUNDED").inc()
+        return self._result(done, row)
 
     async def _fail(
         self, row: repo.Row, from_statuses: tuple[str, ...], reason: str, fields: dict[str, Any]
@@ -360,7 +398,10 @@ class PaymentService:
                 reason=reason,
             )
             await write_outbox(conn, event)
-            changes.append(await self._move_order(conn, done, "CANCELLED", f"payment failed: {reason}"))
+            try:
+                changes.append(await self._move_order(conn, done, "CANCELLED", f"payment failed: {reason}"))
+            except (ConflictError, NotFoundError) as exc:  # already cancelled: nothing left to move
+                log.info("order not cancelled by the failed payment", order_id=str(done["order_id"]), why=str(exc))
         return done
 
     # --- helpers ---------------------------------------------------------------------------------

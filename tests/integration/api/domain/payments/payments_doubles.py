@@ -8,6 +8,8 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from api.lib.errors import ConflictError
+
 
 @dataclass
 class StripeRequest:
@@ -99,6 +101,7 @@ class RecordedOrders:
 
     moved: list[tuple[uuid.UUID, str, str]] = field(default_factory=list)
     committed: list[object] = field(default_factory=list)
+    cancelled: bool = False  # the customer cancelled the order meanwhile: every move is refused
 
     async def change_in_tx(
         self,
@@ -109,6 +112,11 @@ class RecordedOrders:
         to_status: str,
         reason: str,
     ) -> object:
+        if self.cancelled:
+            raise ConflictError(f"an order in CANCELLED cannot become {to_status}")
+        return await self._record(conn, order_id, to_status, reason)
+
+    async def _record(self, conn: AsyncConnection[Any], order_id: uuid.UUID, to_status: str, reason: str) -> object:
         await conn.execute(
             """INSERT INTO order_status_history (order_id, seq, from_status, to_status, reason, changed_by)
                VALUES (%s, 1, 'PENDING', %s, %s, 'system:payments')""",

@@ -107,6 +107,18 @@ async def test_a_declined_payment_cancels_the_order(
     assert seen["status"] == "CANCELLED"
 
 
+async def test_an_order_cancelled_before_its_payment_is_refunded_not_paid(
+    http: httpx.Client, customer: Any, make_restaurant: Callable[..., Any], place_order: Place, saga: Any
+) -> None:
+    order = place_order(customer, make_restaurant().restaurant_id)
+    cancelled = http.post(f"/orders/{order['order_id']}/cancel", json={"reason": "changed my mind"},
+                          headers=customer.headers)  # fmt: skip
+    assert cancelled.status_code == 200, cancelled.text
+    result = await saga(order, customer)
+    assert result.status == "REFUNDED"
+    assert http.get(f"/orders/{order['order_id']}", headers=customer.headers).json()["status"] == "CANCELLED"
+
+
 async def test_admins_review_held_payments_and_approval_pays_the_order(
     http: httpx.Client, customer: Any, admin: Any, make_restaurant: Callable[..., Any], place_order: Place, saga: Any
 ) -> None:

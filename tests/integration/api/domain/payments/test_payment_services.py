@@ -319,3 +319,26 @@ async def test_an_order_refunded_event_refunds_its_payment_once(make_service: Fa
     assert second is not None
     assert not second.changed
     assert await outbox_of(databases, env) == ["PaymentSucceeded", "PaymentRefunded"]
+
+
+async def test_a_capture_for_an_order_cancelled_meanwhile_is_refunded_at_once(
+    make_service: Factory, databases: Databases, orders: RecordedOrders
+) -> None:
+    orders.cancelled = True
+    env = order_created(2100)
+    result = await make_service().handle_order_created(env)
+    assert result.status == "REFUNDED"
+    assert result.payment["failure_reason"] == "order cancelled while paying"
+    assert result.payment["refund_ref"].startswith("sim_re_")
+    assert await outbox_of(databases, env) == ["PaymentRefunded"]
+    assert not (await make_service().handle_order_created(env)).changed
+
+
+async def test_a_failed_payment_for_an_order_already_cancelled_just_fails(
+    make_service: Factory, databases: Databases, orders: RecordedOrders
+) -> None:
+    orders.cancelled = True
+    env = order_created(1913)
+    result = await make_service().handle_order_created(env)
+    assert result.status == "FAILED"
+    assert await outbox_of(databases, env) == ["PaymentFailed"]
