@@ -135,7 +135,7 @@ SLOT_WAL_WARN_BYTES = 1 << 30
 """Retained WAL above which a replication slot is reported: its relay is stopped or far behind."""
 
 
-def check_replication_slots(settings: PlatformSettings) -> list[Finding]:
+def check_replication_slots(settings: PlatformSettings, warn_bytes: int = SLOT_WAL_WARN_BYTES) -> list[Finding]:
     """Logical slots pin WAL until confirmed: a stopped relay must not let the disk fill unnoticed.
 
     Postgres caps what a slot may retain with ``max_slot_wal_keep_size`` (the slot is then
@@ -153,7 +153,7 @@ def check_replication_slots(settings: PlatformSettings) -> list[Finding]:
             continue  # an unreachable Postgres is reported by check_services
         for slot, retained, wal_status in rows:
             lost = wal_status in ("lost", "unreserved")
-            ok = not lost and retained < SLOT_WAL_WARN_BYTES
+            ok = not lost and retained < warn_bytes
             fix = ""
             if lost:
                 fix = f"slot {slot} lost WAL it needed: `pizza cdc drop-slots --shard {name} --yes`, then re-snapshot"

@@ -32,7 +32,8 @@ from streaming.topics import TopicManager
 log = get_logger(__name__)
 
 CATALOG = "catalog"
-RETRYABLE = (psycopg.OperationalError, PublishError, KafkaException)
+# Transient: Postgres or Kafka unreachable, or the backend of a killed relay still holding the slot for a moment.
+RETRYABLE = (psycopg.OperationalError, psycopg.errors.ObjectInUse, PublishError, KafkaException)
 
 
 def capture_targets(platform: PlatformSettings, only: Sequence[str] | None = None) -> dict[str, str]:

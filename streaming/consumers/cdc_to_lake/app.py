@@ -35,6 +35,7 @@ def consumer_config(platform: PlatformSettings, settings: LakeSinkSettings) -> d
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "session.timeout.ms": settings.session_timeout_ms,
+        "heartbeat.interval.ms": max(100, settings.session_timeout_ms // 3),  # must beat well within the session
         "topic.metadata.refresh.interval.ms": settings.metadata_refresh_ms,
         **settings.consumer,
     }
@@ -53,6 +54,7 @@ class LakeSinkApp:
         self.heartbeat = obs.Heartbeat(stale_after_s=max(60.0, settings.max_age_s * 3))
         self.rows_written = 0
         self.files_written = 0
+        self.assigned_once = False
 
     # --- rebalance callbacks (run inside poll) ------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -63,6 +65,7 @@ class LakeSinkApp:
                 tp.offset = plan.offset
             log.info("assigned", topic=tp.topic, partition=tp.partition, start=plan.offset, plan=plan.reason)
         consumer.assign(partitions)
+        self.assigned_once = True
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
@@ -126,7 +129,7 @@ class LakeSinkApp:
         last_message = last_report = time.monotonic()
         reported = 0
         while not stop.is_set():
-            if self.poll_once() or not self.consumer.assignment():  # idle counts once partitions are ours
+            if self.poll_once() or not self.assigned_once:  # idle time counts from the first assignment
                 last_message = time.monotonic()
             now = time.monotonic()
             if idle_exit_s is not None and now - last_message >= idle_exit_s:
