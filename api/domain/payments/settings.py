@@ -20,7 +20,7 @@ class PaymentSettings(BaseSettings):
     provider: Literal["simulated", "stripe"] = "simulated"
 
     # --- simulated gateway: deterministic outcomes ---------------------------------------------
-    sim_decline_cents: int | None = Field(13, description="decline when amount % 100 equals this (None: never)")
+    sim_decline_cents: int | None = Field(13, description="decline when amount % 100 equals this (None or >99: never)")
     sim_timeout_cents: int | None = Field(17, description="time out when amount % 100 equals this")
     sim_fraud_cents: int | None = Field(42, description="gateway flags elevated risk when amount % 100 equals this")
     sim_decline_rate: float = Field(0.0, ge=0, le=1, description="extra random decline share (seeded, per payment)")
