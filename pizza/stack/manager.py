@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pizza.config import PlatformSettings
+from pizza.stack.apps import ALL_APPS
 from pizza.stack.services import ALL_SERVICES, Service, ServiceError, ServiceStatus
 
 
@@ -13,10 +14,16 @@ class StackError(RuntimeError):
 
 
 class Stack:
-    def __init__(self, settings: PlatformSettings, names: list[str] | None = None) -> None:
+    def __init__(self, settings: PlatformSettings, names: list[str] | None = None, *, apps: bool = False) -> None:
+        """The servers (and, with ``apps``, the platform's processes), or just the ``names`` given."""
         self.settings = settings
-        services = [cls(settings) for cls in ALL_SERVICES]
-        self.services: list[Service] = [s for s in services if names is None or s.name in names]
+        servers: list[Service] = [cls(settings) for cls in ALL_SERVICES]
+        app_processes: list[Service] = [cls(settings) for cls in ALL_APPS]
+        services = servers + app_processes
+        if names:
+            self.services = [s for s in services if s.name in names]
+        else:
+            self.services = servers + (app_processes if apps else [])
         unknown = set(names or []) - {s.name for s in services}
         if unknown:
             raise StackError(f"unknown service(s) {sorted(unknown)}; known: {[s.name for s in services]}")
@@ -47,6 +54,10 @@ class Stack:
             stopped[service.name] = service.stop()
             progress(f"{service.name}: {'stopped' if stopped[service.name] else 'not running'}")
         return stopped
+
+    @property
+    def apps(self) -> list[Service]:
+        return [s for s in self.services if s.name in {cls.name for cls in ALL_APPS}]
 
     def status(self) -> list[ServiceStatus]:
         return [service.status() for service in self.services]

@@ -1,0 +1,1 @@
+"""The demo: a realistic, seeded world (cities, restaurants, menus, customers) driven through the real API."""
