@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from pizza.cli import analytics, api, cdc, db, doctor, lake, stack
+from pizza.cli import analytics, api, cdc, db, doctor, lake, partitions, stack
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platform command line.")
 app.add_typer(stack.app, name="stack")
 app.add_typer(db.app, name="db")
+app.add_typer(partitions.app, name="partitions")
 app.command("doctor")(doctor.doctor)
 app.add_typer(api.app, name="api")
 app.add_typer(analytics.app, name="dbt")
