@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
+from litestar.config.app import AppConfig
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -109,8 +110,19 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     ).to_response(request)
 
 
+class DocumentedProblemDetailsPlugin(ProblemDetailsPlugin):
+    """Problem details for every error, and the problem responses documented in the OpenAPI schema."""
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        from api.lib.openapi import document_problem_responses
+
+        app_config = super().on_app_init(app_config)
+        app_config.on_startup.append(document_problem_responses)
+        return app_config
+
+
 def problem_details_plugin() -> ProblemDetailsPlugin:
-    return ProblemDetailsPlugin(
+    return DocumentedProblemDetailsPlugin(
         ProblemDetailsConfig(
             enable_for_all_http_exceptions=True,
             exception_to_problem_detail_map={ValidationException: _validation_problem, HTTPException: _http_problem},

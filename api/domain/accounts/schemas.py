@@ -9,14 +9,22 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from api.lib.validation import free_text, text
+
 Role = Literal["customer", "restaurant_staff", "rider", "admin"]
 Email = Annotated[
-    str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["ada@example.com"])
+    str,
+    Meta(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
+        examples=["ada@example.com"],
+    ),
 ]
 Password = Annotated[str, Meta(min_length=8, max_length=128, description="8 to 128 characters")]
-Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+Name = Annotated[str, text(100)]
 Phone = Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 ()\-]{5,19}$", examples=["+49 30 1234567"])]
-City = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+City = Annotated[str, text(100)]
 Latitude = Annotated[float, Meta(ge=-90, le=90)]
 Longitude = Annotated[float, Meta(ge=-180, le=180)]
 Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["DE"])]
@@ -67,10 +75,10 @@ class UserUpdate(Struct, forbid_unknown_fields=True):
 class TokenRequest(Struct):
     """OAuth2 password grant (RFC 6749 section 4.3), form-encoded; ``username`` is the email."""
 
-    username: Annotated[str, Meta(min_length=1, max_length=254)]
+    username: Annotated[str, text(254)]
     password: Annotated[str, Meta(min_length=1, max_length=128)]
     grant_type: Literal["password"] = "password"
-    scope: Annotated[str, Meta(max_length=200)] = ""
+    scope: Annotated[str, free_text(200)] = ""
 
 
 class RefreshRequest(Struct, forbid_unknown_fields=True):
@@ -86,24 +94,24 @@ class TokenPair(Struct):
 
 
 class AddressCreate(Struct, forbid_unknown_fields=True):
-    label: Annotated[str, Meta(min_length=1, max_length=50, pattern=r"\S", examples=["home"])]
-    line1: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
+    label: Annotated[str, text(50, examples=["home"])]
+    line1: Annotated[str, text(200)]
     city: City
     country: Country
     lat: Latitude
     lon: Longitude
-    postcode: Annotated[str, Meta(min_length=1, max_length=20)] | None = None
+    postcode: Annotated[str, text(20)] | None = None
     is_default: bool = False
 
 
 class AddressUpdate(Struct, forbid_unknown_fields=True):
-    label: Annotated[str, Meta(min_length=1, max_length=50, pattern=r"\S")] | UnsetType = UNSET
-    line1: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")] | UnsetType = UNSET
+    label: Annotated[str, text(50)] | UnsetType = UNSET
+    line1: Annotated[str, text(200)] | UnsetType = UNSET
     city: City | UnsetType = UNSET
     country: Country | UnsetType = UNSET
     lat: Latitude | UnsetType = UNSET
     lon: Longitude | UnsetType = UNSET
-    postcode: Annotated[str, Meta(min_length=1, max_length=20)] | UnsetType | None = UNSET
+    postcode: Annotated[str, text(20)] | UnsetType | None = UNSET
     is_default: bool | UnsetType = UNSET
 
 

@@ -24,6 +24,7 @@ from api.domain.restaurants.schemas import (
 from api.domain.restaurants.services import RestaurantService
 from api.lib.auth import require_roles
 from api.lib.errors import BadRequestError
+from api.lib.validation import NO_NUL, NOT_BLANK
 
 PUBLIC = {"exclude_from_auth": True}
 ANONYMOUS: list[dict[str, list[str]]] = [{}]
@@ -50,13 +51,15 @@ class RestaurantController(Controller):
     async def list_restaurants(
         self,
         restaurants: RestaurantService,
-        city: Annotated[str | None, Parameter(min_length=1, max_length=100)] = None,
-        cuisine: Annotated[str | None, Parameter(min_length=1, max_length=50)] = None,
+        city: Annotated[str | None, Parameter(min_length=1, max_length=100, pattern=NOT_BLANK)] = None,
+        cuisine: Annotated[str | None, Parameter(min_length=1, max_length=50, pattern=NOT_BLANK)] = None,
         open_now: Annotated[bool, Parameter(description="only restaurants open now in their own time zone")] = False,
         lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
         lon: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
         radius_km: Annotated[float | None, Parameter(gt=0, le=500)] = None,
-        cursor: Annotated[str | None, Parameter(max_length=500, description="next_cursor of the previous page")] = None,
+        cursor: Annotated[
+            str | None, Parameter(max_length=500, pattern=NO_NUL, description="next_cursor of the previous page")
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> RestaurantPage:
         """Nearest first when ``lat``/``lon`` are given, otherwise best rated first."""

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from api.lib.validation import free_text, text
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ClockTime = Annotated[
@@ -25,7 +27,7 @@ OpeningHours = Annotated[
     dict[Weekday, Annotated[list[Interval], Meta(max_length=6)]],
     Meta(description='Local opening intervals per weekday, e.g. {"mon": [["11:00", "14:30"], ["17:00", "23:00"]]}'),
 ]
-Text = Annotated[str, Meta(min_length=1, max_length=120, pattern=r"\S")]
+Text = Annotated[str, text(120)]
 Latitude = Annotated[float, Meta(ge=-90, le=90)]
 Longitude = Annotated[float, Meta(ge=-180, le=180)]
 Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["IT"])]
@@ -35,17 +37,17 @@ TimeZone = Annotated[
 ]
 Cents = Annotated[int, Meta(ge=0, le=10_000_000, description="amount in the restaurant's currency, minor units")]
 ItemId = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$", examples=["margherita"])]
-Label = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"\S")]
+Label = Annotated[str, text(40)]
 
 
 class RestaurantCreate(Struct, forbid_unknown_fields=True):
     name: Text
-    city: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+    city: Annotated[str, text(100)]
     country: Country
     timezone: TimeZone
     currency: Currency
-    cuisine: Annotated[str, Meta(min_length=1, max_length=50, pattern=r"\S")]
-    address: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
+    cuisine: Annotated[str, text(50)]
+    address: Annotated[str, text(200)]
     lat: Latitude
     lon: Longitude
     opening_hours: OpeningHours = {}
@@ -55,8 +57,8 @@ class RestaurantUpdate(Struct, forbid_unknown_fields=True):
     """Changeable fields; the currency is fixed at creation because menus are priced in it."""
 
     name: Text | UnsetType = UNSET
-    cuisine: Annotated[str, Meta(min_length=1, max_length=50, pattern=r"\S")] | UnsetType = UNSET
-    address: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")] | UnsetType = UNSET
+    cuisine: Annotated[str, text(50)] | UnsetType = UNSET
+    address: Annotated[str, text(200)] | UnsetType = UNSET
     timezone: TimeZone | UnsetType = UNSET
     lat: Latitude | UnsetType = UNSET
     lon: Longitude | UnsetType = UNSET
@@ -103,9 +105,9 @@ class ToppingPrice(Struct, forbid_unknown_fields=True):
 class MenuItem(Struct, forbid_unknown_fields=True):
     id: ItemId
     name: Text
-    category: Annotated[str, Meta(min_length=1, max_length=50, pattern=r"\S", examples=["pizza"])]
+    category: Annotated[str, text(50, examples=["pizza"])]
     sizes: Annotated[list[SizePrice], Meta(min_length=1, max_length=10)]
-    description: Annotated[str, Meta(max_length=500)] = ""
+    description: Annotated[str, free_text(500)] = ""
     toppings: Annotated[list[ToppingPrice], Meta(max_length=50)] = []
     available: bool = True
     tags: Annotated[list[Label], Meta(max_length=20)] = []

@@ -12,6 +12,7 @@ from api.domain.restaurants.controllers import near_point
 from api.domain.search.backends import SearchBackend
 from api.domain.search.deps import provide_search_backend
 from api.domain.search.schemas import SearchQuery, SearchResults
+from api.lib.validation import HAS_WORD, NOT_BLANK
 
 
 class SearchController(Controller):
@@ -29,9 +30,9 @@ class SearchController(Controller):
     async def search(
         self,
         search: Annotated[SearchBackend, Dependency(skip_validation=True)],  # a Protocol: nothing to validate
-        q: Annotated[str, Parameter(min_length=1, max_length=100, pattern=r"\w", description="what to look for")],
-        city: Annotated[str | None, Parameter(min_length=1, max_length=100)] = None,
-        cuisine: Annotated[str | None, Parameter(min_length=1, max_length=50)] = None,
+        q: Annotated[str, Parameter(min_length=1, max_length=100, pattern=HAS_WORD, description="what to look for")],
+        city: Annotated[str | None, Parameter(min_length=1, max_length=100, pattern=NOT_BLANK)] = None,
+        cuisine: Annotated[str | None, Parameter(min_length=1, max_length=50, pattern=NOT_BLANK)] = None,
         open_now: bool = False,
         lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
         lon: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
