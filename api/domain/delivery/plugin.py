@@ -5,13 +5,20 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.plugins import InitPlugin
+from pymongo.errors import PyMongoError
 
 from api.domain.delivery.settings import get_delivery_settings
 from api.domain.delivery.tracking import ensure_indexes
+from pizza.logs import get_logger
+
+log = get_logger(__name__)
 
 
 async def _ensure_tracking_indexes(app: Litestar) -> None:
-    await ensure_indexes(app.state.mongo, ttl_hours=get_delivery_settings().tracking_ttl_hours)
+    try:
+        await ensure_indexes(app.state.mongo, ttl_hours=get_delivery_settings().tracking_ttl_hours)
+    except PyMongoError:  # serve anyway: /ready reports MongoDB, and the next start creates them
+        log.exception("tracking indexes not created")
 
 
 class DeliveryPlugin(InitPlugin):

@@ -69,7 +69,7 @@ def test_ratings_stay_exact_under_concurrent_reviews(
             return review(client, user, order, rating).status_code
 
     jobs = [(c, o, r) for (c, o), r in zip(orders, ratings, strict=True)]
-    duplicate = [(orders[0][0], orders[0][1], 1)] * 5  # the same order, five more times, at once
+    duplicate = [(orders[0][0], orders[0][1], ratings[0])] * 5  # the same review, five more times, at once
     with ThreadPoolExecutor(max_workers=9) as pool:
         codes = list(pool.map(post, jobs + duplicate))
     assert sorted(codes) == [201] * 4 + [409] * 5  # one review per order, even when posted at once
