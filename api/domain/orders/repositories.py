@@ -18,10 +18,11 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.domain.orders.pagination import Cursor
+from api.domain.orders.pagination import Position
 from api.domain.orders.pricing import PricedLine
 from api.domain.orders.states import ACTIVE_STATUSES
-from pizza.contracts.events import OrderStatus, OutboxEvent
+from api.lib.outbox import write_outbox
+from pizza.contracts.events import Event, OrderStatus, OutboxEvent
 
 Row = dict[str, Any]
 
@@ -143,15 +144,8 @@ class OrderRepository:
         assert row is not None
         return int(row["seq"])
 
-    async def add_outbox(self, event: OutboxEvent) -> None:
-        await self.conn.execute(
-            """INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, schema_version, payload, headers)
-               VALUES (%s, %s, %s, %s, %s, %s, %s)""",
-            (
-                event.event_id, event.aggregate_type, event.aggregate_id, event.event_type,
-                event.schema_version, Jsonb(event.payload), Jsonb(event.headers),
-            ),
-        )  # fmt: skip
+    async def add_outbox(self, event: Event) -> OutboxEvent:
+        return await write_outbox(self.conn, event)
 
     async def set_status(
         self,
@@ -183,7 +177,7 @@ class OrderRepository:
     async def history(self, order_id: uuid.UUID) -> list[Row]:
         return await self._all("SELECT * FROM order_status_history WHERE order_id = %s ORDER BY seq", (order_id,))
 
-    async def page_for_user(self, user_id: uuid.UUID, cursor: Cursor | None, limit: int) -> list[Row]:
+    async def page_for_user(self, user_id: uuid.UUID, cursor: Position | None, limit: int) -> list[Row]:
         """Newest first, keyset on ``(created_at, order_id)`` over the ``(user_id, created_at)`` index."""
         after = "AND (o.created_at, o.order_id) < (%(at)s, %(id)s)" if cursor else ""
         return await self._all(
@@ -226,7 +220,7 @@ class RestaurantOrders:
         return row
 
     async def page(
-        self, restaurant_id: uuid.UUID, statuses: Sequence[str] | None, cursor: Cursor | None, limit: int
+        self, restaurant_id: uuid.UUID, statuses: Sequence[str] | None, cursor: Position | None, limit: int
     ) -> list[Row]:
         """Newest first. With only active statuses asked for, the partial index serves the query."""
         where = ["restaurant_id = %(restaurant)s"]

@@ -20,7 +20,7 @@ from api.db import Databases
 from api.domain.coupons import CouponContext, CouponService
 from api.domain.orders import schemas
 from api.domain.orders.idempotency import request_hash
-from api.domain.orders.pagination import Cursor, InvalidCursor
+from api.domain.orders.pagination import Position, parse_cursor
 from api.domain.orders.partitioning import created_at_of, new_order_id
 from api.domain.orders.pricing import (
     CartLine,
@@ -52,8 +52,8 @@ from api.domain.orders.states import (
     check_transition,
 )
 from api.lib.auth import CurrentUser
-from api.lib.errors import ConflictError, DomainError, ForbiddenError, NotFoundError, UnprocessableError
-from pizza.contracts.events import OrderCreated, OrderLine, OrderStatus, OrderStatusChanged, OutboxEvent
+from api.lib.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
+from pizza.contracts.events import OrderCreated, OrderLine, OrderStatus, OrderStatusChanged
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
@@ -79,13 +79,6 @@ class StatusChangeResult:
 
 def actor_of(user: CurrentUser) -> str:
     return f"{user.role}:{user.user_id}"
-
-
-def parse_cursor(token: str | None) -> Cursor | None:
-    try:
-        return Cursor.decode(token) if token else None
-    except InvalidCursor as exc:
-        raise DomainError(str(exc), title="Invalid cursor") from exc
 
 
 def _unprocessable(exc: PricingError) -> UnprocessableError:
@@ -176,7 +169,7 @@ async def change_status_in_tx(
         estimated_ready_at=estimated_ready_at,
         changed_at=changed_at,
     )
-    await repo.add_outbox(OutboxEvent.of(event))
+    await repo.add_outbox(event)
     updated = await repo.get(order_id, row["created_at"])
     assert updated is not None
     return StatusChangeResult(await load_order(repo, updated), seq)
@@ -290,7 +283,7 @@ class OrderService:
                 new = _new_order(order_id, created_at, user, restaurant, result, redeemed, address, key, fingerprint)
                 await repo.insert_order(new, lines)
                 seq = await repo.add_history(order_id, None, "PENDING", actor_of(user), created_at)
-                await repo.add_outbox(OutboxEvent.of(_created_event(new, lines)))
+                await repo.add_outbox(_created_event(new, lines))
                 order = _placed_order(new, lines, actor_of(user))
         except BaseException:
             if redeemed is not None:
@@ -512,5 +505,5 @@ def _page(rows: list[Row], limit: int) -> schemas.OrderPage:
         for r in rows[:limit]
     ]
     more = len(rows) > limit
-    next_cursor = Cursor(items[-1].created_at, items[-1].order_id).encode() if more and items else None
+    next_cursor = Position(items[-1].created_at, items[-1].order_id).encode() if more and items else None
     return schemas.OrderPage(items=items, next_cursor=next_cursor)
