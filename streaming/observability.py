@@ -24,7 +24,7 @@ CDC_LAG_BYTES = Gauge("pizza_cdc_slot_lag_bytes", "WAL bytes between the server 
 CDC_COMMIT_TO_ACK = Histogram(
     "pizza_cdc_commit_to_ack_seconds", "Postgres commit -> Kafka acknowledgement", buckets=LATENCY_BUCKETS
 )
-CDC_PUBLISH_FAILURES = Counter("pizza_cdc_publish_failures", "Batches not fully acknowledged (retried)")
+CDC_CYCLE_FAILURES = Counter("pizza_cdc_cycle_failures", "Cycles retried after a Postgres or Kafka failure")
 CDC_STANDBY = Gauge("pizza_cdc_standby", "1 while another relay holds this shard's lock", ["shard"])
 
 # --- lake sink --------------------------------------------------------------------------------------

@@ -107,3 +107,18 @@ def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     where = ".".join(str(part) for part in error["loc"]) or "value"
     return f"{where}: {error['msg']}"
+
+
+def write_schemas() -> list[Path]:
+    """Regenerate ``streaming/schemas/`` from the contract models (after a contract change)."""
+    written = []
+    for model, file_name in TOPIC_SCHEMAS.values():
+        path = SCHEMA_DIR / file_name
+        path.write_text(json.dumps(generated_schema(model), indent=2, sort_keys=True) + "\n")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_schemas():
+        print(written_path)

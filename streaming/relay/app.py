@@ -196,7 +196,7 @@ class CdcRelay:
         raise AssertionError("unreachable")
 
     def _recover(self, exc: BaseException | None) -> None:
-        obs.CDC_PUBLISH_FAILURES.inc()
+        obs.CDC_CYCLE_FAILURES.inc()
         log.warning("cycle failed; retrying from the confirmed positions", error=str(exc))
         for source in self.sources:
             if source.conn is None or source.conn.broken or source.conn.closed:

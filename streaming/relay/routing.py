@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from pizza.contracts.cdc import DEAD_LETTER_TOPIC, Op, RowChange, SourceInfo, cdc_topic
+from pizza.contracts.cdc import CDC_SCHEMA_VERSION, DEAD_LETTER_TOPIC, Op, RowChange, SourceInfo, cdc_topic
 from pizza.contracts.events import EventEnvelope, events_topic
 from streaming import serialization
 from streaming.relay.wal2json import RowEvent, Transaction, parse_timestamp
@@ -71,10 +71,12 @@ class ChangeRouter:
         return messages
 
     def source(self, change: RowEvent, table: str, txn: Transaction) -> SourceInfo:
-        return SourceInfo(
+        # model_construct: every field is set here from decoded WAL; validating each of thousands of rows per
+        # second would double the relay's CPU. Consumers validate what they read (serialization.decode_*).
+        return SourceInfo.model_construct(
             db=self.database,
             shard=self.shard,
-            schema=change.schema,
+            schema_name=change.schema,
             table=table,
             lsn=change.lsn,
             txid=txn.xid,
@@ -83,12 +85,13 @@ class ChangeRouter:
         )
 
     def _row_change(self, change: RowEvent, table: str, txn: Transaction) -> OutgoingMessage:
-        row = RowChange(
+        row = RowChange.model_construct(
             op=OPS[change.action],
             before=change.identity if change.action in ("U", "D") else None,
             after=change.columns if change.action in ("I", "U") else None,
             pk=change.pk(),
             source=self.source(change, table, txn),
+            schema_version=CDC_SCHEMA_VERSION,
         )
         return OutgoingMessage(
             topic=cdc_topic(table),

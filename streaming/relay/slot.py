@@ -158,7 +158,7 @@ class PartitionRoots:
             " WHERE c.relispartition"
         ).fetchall()
         self._roots = {(schema, child): root for schema, child, root in rows}
-        self._checked = set(self._roots)
+        self._checked |= set(self._roots)  # plain tables learned before stay known: no refresh per batch
 
     def __call__(self, schema: str, table: str) -> str:
         key = (schema, table)

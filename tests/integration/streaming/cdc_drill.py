@@ -37,10 +37,13 @@ class PlacedOrder:
 
 
 class OrderWriter:
-    def __init__(self, settings: PlatformSettings) -> None:
+    def __init__(self, settings: PlatformSettings, *, synchronous_commit: bool = True) -> None:
         with psycopg.connect(settings.catalog) as conn:
             self.shard_map = ShardMap.load(conn)
-        self.conns = {name: psycopg.connect(dsn) for name, dsn in settings.shards.items()}
+        self.conns = {name: psycopg.connect(dsn, autocommit=True) for name, dsn in settings.shards.items()}
+        if not synchronous_commit:  # commits return before their WAL is flushed: fast bursts, and the relay
+            for conn in self.conns.values():  # must still never confirm past a commit it has not read
+                conn.execute("SET synchronous_commit = off")
         self.catalog = psycopg.connect(settings.catalog)
         self.event_ids: list[uuid.UUID] = []  # every outbox event committed, in commit order
 

@@ -160,13 +160,20 @@ def audit(stack: PlatformSettings) -> Iterator[AuditSlots]:
     slots.drop()
 
 
+@pytest.fixture
+def fast_writer(stack: PlatformSettings) -> Iterator[OrderWriter]:
+    writer = OrderWriter(stack, synchronous_commit=False)
+    yield writer
+    writer.close()
+
+
 def lake_rows(lake: Path) -> list[dict]:
     files = [p for p in lake.rglob("*.parquet") if not p.name.startswith(".")]
     return [r | {"_file": p.name} for p in files for r in pq.read_table(p, schema=RAW_CDC_SCHEMA).to_pylist()]
 
 
 def test_killing_the_relay_and_the_sink_at_random_loses_nothing_and_writes_no_offset_twice(
-    stack: PlatformSettings, cdc_settings: CdcSettings, audit: AuditSlots, writer: OrderWriter, tmp_path: Path
+    stack: PlatformSettings, cdc_settings: CdcSettings, audit: AuditSlots, fast_writer: OrderWriter, tmp_path: Path
 ) -> None:
     relay = build_relay(stack, cdc_settings)
     relay.run(until_idle=True)  # the relay's slots exist from here on
@@ -197,9 +204,9 @@ def test_killing_the_relay_and_the_sink_at_random_loses_nothing_and_writes_no_of
 
     def burst() -> None:
         for n in range(ORDERS):
-            order = writer.place(lines=2)
+            order = fast_writer.place(lines=2)
             if n % 5 == 0:
-                writer.change_status(order, "PAID")
+                fast_writer.change_status(order, "PAID")
 
     writing = threading.Thread(target=burst)
     started = time.monotonic()
@@ -245,7 +252,7 @@ def test_killing_the_relay_and_the_sink_at_random_loses_nothing_and_writes_no_of
         distinct = sorted(set(spans))  # one batch may have a file in several hour folders
         assert all(a[1] < b[0] for a, b in itertools.pairwise(distinct)), "overlapping batches"
 
-    wanted = {str(e).encode() for e in writer.event_ids}
+    wanted = {str(e).encode() for e in fast_writer.event_ids}
     events = read_topics(
         stack.kafka,
         ["events.order"],

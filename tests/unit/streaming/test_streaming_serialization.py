@@ -31,7 +31,7 @@ def test_checked_in_schema_matches_the_contract_model(prefix: str) -> None:
     model, _ = serialization.TOPIC_SCHEMAS[prefix]
     on_disk = json.loads(serialization.schema_file_for(prefix + "x").read_text())
     assert on_disk == serialization.generated_schema(model), (
-        "contract changed: regenerate streaming/schemas/ (see docs/cdc.md) and bump the schema version if incompatible"
+        "contract changed: run `uv run python -m streaming.serialization`; bump the schema version if incompatible"
     )
 
 

@@ -6,13 +6,14 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+import jsonschema
 import pytest
 
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.contracts.events import OrderStatusChanged, OutboxEvent
 from streaming.relay.routing import ChangeRouter
 from streaming.relay.wal2json import RowEvent, Transaction
-from streaming.serialization import decode_event, decode_row_change
+from streaming.serialization import decode_event, decode_row_change, schema_for
 
 pytestmark = pytest.mark.unit
 
@@ -71,6 +72,9 @@ def test_a_partition_row_is_published_under_its_parent_table_keyed_by_primary_ke
     assert message.topic == "cdc.orders"
     assert message.kind == "cdc"
     assert json.loads(message.key or b"") == {"created_at": CREATED, "order_id": str(ORDER_ID)}
+    wire = json.loads(message.value)
+    jsonschema.validate(wire, schema_for(message.topic))  # the relay's bytes match the published schema
+    assert wire["source"]["schema"] == "public"
     change = decode_row_change(message.value)
     assert change.op == "c"
     assert change.before is None
@@ -102,6 +106,7 @@ def test_an_outbox_insert_becomes_an_event_keyed_by_aggregate_with_type_headers(
     assert headers["schema_version"] == b"1"
     assert headers["event_id"] == str(event.event_id).encode()
     assert headers["trace_id"] == b"abc"
+    jsonschema.validate(json.loads(message.value), schema_for(message.topic))
     envelope = decode_event(message.value)
     assert envelope.event_id == event.event_id
     assert envelope.occurred_at == datetime(2026, 11, 25, 17, 59, 59, 900000, tzinfo=UTC)
