@@ -31,7 +31,7 @@ def test_problem_responses_are_added_and_the_generic_400_replaced_but_own_status
     own_404 = OpenAPIResponse(description="no such thing")
     operation = Operation(security=[{}], responses={"200": OpenAPIResponse("ok"), "400": generic_400, "404": own_404})
     paths = {"/things/{thing_id}": PathItem(get=operation)}
-    schema = OpenAPI(info=Info(title="t", version="1"), paths=paths, components=Components())
+    schema = OpenAPI(info=Info(title="t", version="1"), servers=[], paths=paths, components=Components())
 
     add_problem_responses(schema)
 
