@@ -1,0 +1,105 @@
+"""What the Airflow tasks call: each function reads settings at run time and returns JSON-able results.
+
+DAG files stay wiring only (no settings, connections or heavy imports at parse time); everything that
+touches a store or starts Spark happens here, inside a running task.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pipelines.settings import get_pipeline_settings
+from pizza.config import REPO_ROOT, get_platform_settings
+from pizza.logs import get_logger
+
+log = get_logger(__name__)
+
+
+def compact_curated_tables() -> dict[str, list[str]]:
+    """Incremental compaction of every curated table; returns {table: curated dates rewritten}."""
+    from pipelines.jobs import compact_curated
+    from pipelines.spark import get_spark
+
+    settings = get_pipeline_settings()
+    result = compact_curated.run(get_spark(settings, "cdc_lake_compaction"), get_platform_settings(), settings)
+    return result.touched_dates()
+
+
+def build_daily_facts(touched: dict[str, list[str]]) -> dict[str, Any]:
+    """Rebuild the facts of every order date the compaction may have changed."""
+    from pipelines.jobs import build_facts
+    from pipelines.spark import get_spark
+
+    settings = get_pipeline_settings()
+    dates = build_facts.fact_dates_for(touched, settings.facts_lookahead_days)
+    result = build_facts.run(get_spark(settings, "cdc_lake_compaction"), get_platform_settings(), settings, dates)
+    return asdict(result)
+
+
+def load_warehouse() -> dict[str, Any]:
+    from pipelines.jobs import load_warehouse as job
+
+    result = job.run(get_platform_settings(), get_pipeline_settings())
+    return {"target": result.target, "rows": result.loaded_rows, "loaded": result.loaded, "dropped": result.dropped}
+
+
+def shard_names() -> list[str]:
+    return sorted(get_platform_settings().shards)
+
+
+def create_partitions_ahead(shard: str) -> dict[str, list[str]]:
+    from pipelines.jobs import archive_orders
+
+    return archive_orders.maintain(get_platform_settings(), shard)
+
+
+def archive_old_partitions(shard: str) -> list[dict[str, Any]]:
+    from pipelines.jobs import archive_orders
+
+    moved = archive_orders.archive(get_platform_settings(), get_pipeline_settings(), shard)
+    return [{k: v for k, v in asdict(m).items() if k != "files"} for m in moved]
+
+
+def dbt_command(*args: str) -> list[str]:
+    """The ``dbt`` of this interpreter's environment, on the repository's project and profiles."""
+    dbt = Path(sys.executable).parent / "dbt"
+    project = REPO_ROOT / "dbt"
+    return [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+
+
+def run_dbt_build(target: str | None = None) -> str:
+    """``dbt build`` against the warehouse the loader just filled; raises with dbt's output on failure."""
+    env = {**os.environ, "PIZZA_WAREHOUSE_PATH": str(get_platform_settings().warehouse)}
+    if target:
+        env["DBT_TARGET"] = target
+    proc = subprocess.run(dbt_command("build"), cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    tail = "\n".join(proc.stdout.splitlines()[-25:])
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt build failed ({proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}")
+    log.info("dbt.build_done", summary=proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "")
+    return tail
+
+
+def asset_extra(kind: str) -> dict[str, str]:
+    """The real location behind a logical asset, attached to its events so the UI shows where data went."""
+    platform = get_platform_settings()
+    where = {
+        "curated": f"{platform.lake.rstrip('/')}/curated",
+        "facts": f"{platform.lake.rstrip('/')}/facts",
+        "warehouse": str(platform.warehouse),
+        "archive": platform.archive,
+    }
+    return {"location": where[kind]}
+
+
+def deadline_missed(**kwargs: Any) -> None:
+    """Deadline-alert callback (Airflow 3's replacement of SLAs): a structured, alertable log line."""
+    context = kwargs.get("context") or {}
+    dag_run = context.get("dag_run") if isinstance(context, dict) else None
+    dag_id, run_id = getattr(dag_run, "dag_id", None), getattr(dag_run, "run_id", None)
+    log.warning("airflow.deadline_missed", dag_id=dag_id, run_id=run_id)
