@@ -68,6 +68,7 @@ def health_count(metrics: str) -> float:
     return sum(float(value) for value in pattern.findall(metrics))
 
 
+@pytest.mark.slow
 def test_metrics_count_the_requests_of_every_worker(stack: PlatformSettings) -> None:
     metrics_dir = stack.state_dir / "api-metrics"
 
