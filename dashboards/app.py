@@ -1,4 +1,9 @@
-"""The analysts' dashboards: navigation and the shared sidebar filters only; pages hold the layout."""
+"""The analysts' dashboards: navigation only. Pages hold the layout; each draws the shared sidebar filters.
+
+The pages live in ``views/``, not ``pages/``: Streamlit treats a ``pages/`` folder beside the entry point
+as its legacy multipage mode, which runs a page without this script and ignores ``st.navigation``.
+Icons are Material Symbols, a font Streamlit serves itself (emoji need fonts a server may lack).
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards.queries.connection import MartsUnavailableError
-from dashboards.sidebar import render_filters
-
-PAGES = Path(__file__).parent / "pages"
-
-st.set_page_config(page_title="Pizza analytics", page_icon="🍕", layout="wide")
-navigation = st.navigation(
-    [
-        st.Page(PAGES / "overview.py", title="Overview", icon="📈", url_path="overview", default=True),
-        st.Page(PAGES / "orders_map.py", title="Orders map", icon="🗺️", url_path="orders_map"),
-        st.Page(PAGES / "demand.py", title="Hourly demand", icon="🕒", url_path="demand"),
-        st.Page(PAGES / "delivery_sla.py", title="Delivery SLA", icon="🛵", url_path="delivery_sla"),
-        st.Page(PAGES / "cohorts.py", title="Cohorts", icon="👥", url_path="cohorts"),
-        st.Page(PAGES / "restaurants.py", title="Restaurants", icon="🏆", url_path="restaurants"),
-        st.Page(PAGES / "marketing.py", title="Marketing", icon="🎯", url_path="marketing"),
-    ]
+VIEWS = Path(__file__).parent / "views"
+# file stem (= URL path), title, icon; the first is the landing page
+PAGES = (
+    ("overview", "Overview", ":material/monitoring:"),
+    ("orders_map", "Orders map", ":material/map:"),
+    ("demand", "Hourly demand", ":material/schedule:"),
+    ("delivery_sla", "Delivery SLA", ":material/delivery_dining:"),
+    ("cohorts", "Cohorts", ":material/group:"),
+    ("restaurants", "Restaurants", ":material/trophy:"),
+    ("marketing", "Marketing", ":material/campaign:"),
 )
-try:
-    render_filters()
-except MartsUnavailableError as missing:
-    st.error(f"{missing}")
-    st.stop()
-navigation.run()
+
+st.set_page_config(page_title="Pizza analytics", page_icon=":material/local_pizza:", layout="wide")
+st.navigation(
+    [
+        st.Page(VIEWS / f"{stem}.py", title=title, icon=icon, url_path=stem, default=index == 0)
+        for index, (stem, title, icon) in enumerate(PAGES)
+    ]
+).run()

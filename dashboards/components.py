@@ -1,16 +1,21 @@
-"""Layout helpers shared by the pages: the filters a page runs with and the scope line under a title."""
+"""Layout helpers shared by the pages: the sidebar filters a page runs with, the scope line under a title."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboards.filters import Filters
-from dashboards.sidebar import current_filters
+from dashboards.queries.connection import MartsUnavailableError
+from dashboards.sidebar import render_filters
 
 
 def page_filters() -> Filters:
-    """The sidebar's filters, or a clear empty state (and stop) when there is no data to show."""
-    filters = current_filters()
+    """Draw the sidebar filters and return them; explain and stop when there is nothing to show."""
+    try:
+        filters = render_filters()
+    except MartsUnavailableError as missing:
+        st.error(f"{missing}")
+        st.stop()
     if filters is None:
         st.info("The marts are empty: load the warehouse and run `pizza dbt build`.")
         st.stop()

@@ -64,6 +64,7 @@ def orders_deck(cities: pd.DataFrame) -> pdk.Deck:
             get_size=14,
             get_color=[30, 30, 30, 255],
             get_pixel_offset=[0, -18],
+            character_set="auto",  # city names are not all ASCII (São Paulo)
         ),
     ]
     center_lat = float(points["lat"].mean()) if not points.empty else 20.0

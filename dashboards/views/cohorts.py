@@ -40,4 +40,5 @@ else:
         zmin=0,
         zmax=1,
     )
+    figure.update_yaxes(type="category")  # week labels, not a date axis
     st.plotly_chart(figure, key="cohort_heatmap")

@@ -15,7 +15,13 @@ scope_caption(filters, "Promise = placed + the city's promised minutes (dbt seed
 
 summary = delivery_sla.sla_summary(filters)
 delivered, on_time, average, p90, promised = st.columns(5)
-delivered.metric("Delivered", f"{int(summary['delivered']):,}", f"{int(summary['in_flight'])} in flight", "off")
+delivered.metric(
+    "Delivered",
+    f"{int(summary['delivered']):,}",
+    f"{int(summary['in_flight'])} in flight",
+    delta_color="off",
+    delta_arrow="off",
+)
 on_time.metric("On time", percent(number(summary["on_time_rate"])))
 average.metric("Avg delivery", minutes(number(summary["avg_delivery_minutes"])))
 p90.metric("P90 delivery", minutes(number(summary["p90_delivery_minutes"])))
@@ -27,11 +33,14 @@ if late.empty:
 else:
     left, right = st.columns(2)
     histogram = px.histogram(late, x="minutes_late", nbins=30, title="Minutes late (negative = early)")
+    histogram.update_layout(xaxis_title="minutes late", yaxis_title="deliveries")
     histogram.add_vline(x=0, line_dash="dash")
     left.plotly_chart(histogram, key="lateness")
     trend = delivery_sla.on_time_by_day(filters)
     right.plotly_chart(
-        px.line(trend, x="order_date", y="on_time_rate", title="On-time rate per day", range_y=[0, 1]),
+        px.line(trend, x="order_date", y="on_time_rate", title="On-time rate per day", range_y=[0, 1]).update_layout(
+            xaxis_title=None, yaxis_title="on time", yaxis_tickformat=".0%"
+        ),
         key="on_time_trend",
     )
     st.subheader("By city: where the minutes go")
@@ -39,6 +48,8 @@ else:
         delivery_sla.by_city(filters),
         hide_index=True,
         column_config={
+            "city": st.column_config.TextColumn("City"),
+            "delivered": st.column_config.NumberColumn("Delivered"),
             "on_time_rate": st.column_config.ProgressColumn("On time", format="percent", min_value=0, max_value=1),
             **{
                 column: st.column_config.NumberColumn(column.replace("_", " ").capitalize(), format="%.1f")

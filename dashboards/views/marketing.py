@@ -32,6 +32,9 @@ else:
         pairs,
         hide_index=True,
         column_config={
+            "pair": st.column_config.TextColumn("Items"),
+            "city": st.column_config.TextColumn("City"),
+            "orders_with_both": st.column_config.NumberColumn("Orders with both"),
             "support": st.column_config.NumberColumn("Support", format="percent"),
             "confidence_a_to_b": st.column_config.NumberColumn("P(B|A)", format="percent"),
             "confidence_b_to_a": st.column_config.NumberColumn("P(A|B)", format="percent"),

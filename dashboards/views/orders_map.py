@@ -18,11 +18,18 @@ if cities.empty:
 else:
     top = cities.iloc[0]
     busiest, count = st.columns(2)
-    busiest.metric("Busiest city", str(top["city"]), f"{int(top['orders']):,} orders", delta_color="off")
+    busiest.metric(
+        "Busiest city", str(top["city"]), f"{int(top['orders']):,} orders", delta_color="off", delta_arrow="off"
+    )
     count.metric("Cities with orders", f"{len(cities)}")
     st.pydeck_chart(orders_deck(cities), height=460)
     st.dataframe(
         cities[["city", "country_code", "orders", "revenue_usd"]],
         hide_index=True,
-        column_config={"revenue_usd": st.column_config.NumberColumn("Revenue (USD)", format="$%.0f")},
+        column_config={
+            "city": st.column_config.TextColumn("City"),
+            "country_code": st.column_config.TextColumn("Country"),
+            "orders": st.column_config.NumberColumn("Orders"),
+            "revenue_usd": st.column_config.NumberColumn("Revenue (USD)", format="$%.0f"),
+        },
     )

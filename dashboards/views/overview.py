@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.components import page_filters, scope_caption
-from dashboards.formats import delta, minutes, money, percent
+from dashboards.formats import delta, money, percent
 from dashboards.queries import overview
 
 st.title("Overview")
@@ -19,8 +19,8 @@ orders.metric("Orders", f"{now.orders:,}", delta(now.orders, before.orders))
 revenue.metric("Revenue (USD)", money(now.revenue_usd), delta(now.revenue_usd, before.revenue_usd))
 aov.metric("Avg order value", money(now.aov_usd), delta(now.aov_usd, before.aov_usd))
 delivery.metric(
-    "Avg delivery time",
-    minutes(now.avg_delivery_minutes),
+    "Delivery time (min)",
+    "-" if now.avg_delivery_minutes is None else f"{now.avg_delivery_minutes:.1f}",
     delta(now.avg_delivery_minutes, before.avg_delivery_minutes),
     delta_color="inverse",
 )

@@ -20,15 +20,31 @@ else:
     best, busiest = st.columns(2)
     if not rated.empty:
         top = rated.iloc[0]
-        best.metric("Best rated", str(top["restaurant_name"]), f"{top['bayesian_rating']:.2f} ★", "off")
+        best.metric(
+            "Best rated",
+            str(top["restaurant_name"]),
+            f"{top['bayesian_rating']:.2f} stars (adjusted)",
+            delta_color="off",
+            delta_arrow="off",
+        )
     leader = board.sort_values("orders", ascending=False).iloc[0]
-    busiest.metric("Most orders", str(leader["restaurant_name"]), f"{int(leader['orders']):,} orders", "off")
+    busiest.metric(
+        "Most orders",
+        str(leader["restaurant_name"]),
+        f"{int(leader['orders']):,} orders",
+        delta_color="off",
+        delta_arrow="off",
+    )
     st.dataframe(
         board,
         hide_index=True,
         column_config={
             "rank_overall": st.column_config.NumberColumn("#"),
             "rank_in_city": st.column_config.NumberColumn("# in city"),
+            "restaurant_name": st.column_config.TextColumn("Restaurant"),
+            "city": st.column_config.TextColumn("City"),
+            "cuisine": st.column_config.TextColumn("Cuisine"),
+            "orders": st.column_config.NumberColumn("Orders"),
             "bayesian_rating": st.column_config.ProgressColumn(
                 "Rating (adjusted)", format="%.2f", min_value=1, max_value=5
             ),
@@ -41,6 +57,8 @@ else:
     )
     top_ten = board.head(10).sort_values("orders")
     st.plotly_chart(
-        px.bar(top_ten, x="orders", y="restaurant_name", orientation="h", title="Orders of the top-rated ten"),
+        px.bar(
+            top_ten, x="orders", y="restaurant_name", orientation="h", title="Orders of the top-rated ten"
+        ).update_layout(yaxis_title=None),
         key="leaderboard_orders",
     )
