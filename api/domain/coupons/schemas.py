@@ -18,7 +18,7 @@ class CouponCreate(Struct, forbid_unknown_fields=True):
     kind: Literal["percentage", "fixed"]
     value: Annotated[int, Meta(ge=1, le=100_000_00)]
     currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")] | None = None
-    city: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    city: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")] | None = None
     first_order_only: bool = False
     min_subtotal_cents: Annotated[int, Meta(ge=0, le=100_000_00)] = 0
     max_uses: Annotated[int, Meta(ge=1)] | None = None

@@ -11,9 +11,9 @@ from msgspec import Meta, Struct
 
 from pizza.contracts.events import OrderStatus
 
-Name = Annotated[str, Meta(min_length=1, max_length=100)]
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]  # not blank
 CouponCode = Annotated[str, Meta(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
-Reason = Annotated[str, Meta(min_length=1, max_length=500)]
+Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
 Cents = Annotated[int, Meta(ge=0)]
 
 
@@ -27,7 +27,7 @@ class CartItem(Struct, forbid_unknown_fields=True):
 
 
 class DeliveryAddress(Struct, forbid_unknown_fields=True):
-    line1: Annotated[str, Meta(min_length=1, max_length=200)]
+    line1: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
     city: Name
     lat: Annotated[float, Meta(ge=-90, le=90)]
     lon: Annotated[float, Meta(ge=-180, le=180)]

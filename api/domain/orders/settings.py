@@ -1,4 +1,4 @@
-"""Settings of the ordering domain (``PIZZA_ORDERS_*``): delivery fee policy and page sizes.
+"""Settings of the ordering domain (``PIZZA_ORDERS_*``): the delivery fee policy.
 
 Amounts are minor units of the restaurant's currency. One policy for every restaurant keeps the
 reference platform simple; a per-restaurant fee table would replace ``delivery_policy()``.
@@ -21,7 +21,6 @@ class OrderSettings(BaseSettings):
     delivery_per_km_cents: int = Field(50, ge=0, description="added per started kilometre")
     delivery_max_km: float = Field(15.0, gt=0, description="no delivery beyond this distance")
     delivery_free_over_cents: int | None = Field(None, ge=0, description="free delivery from this subtotal")
-    page_size_default: int = Field(20, ge=1, le=100)
 
     def delivery_policy(self) -> DeliveryPolicy:
         return DeliveryPolicy(
