@@ -12,4 +12,5 @@ DOMAINS: tuple[str, ...] = (
     "loyalty",
     "payments",
     "notifications",
+    "recommendations",
 )
