@@ -64,7 +64,9 @@ def orders_deck(cities: pd.DataFrame) -> pdk.Deck:
             get_size=14,
             get_color=[30, 30, 30, 255],
             get_pixel_offset=[0, -18],
-            character_set="auto",  # city names are not all ASCII (São Paulo)
+            # city names are not all ASCII (São Paulo): build glyphs on demand. The inner quotes make pydeck
+            # pass a string literal; a bare string would be sent as a JavaScript expression.
+            character_set="'auto'",
         ),
     ]
     center_lat = float(points["lat"].mean()) if not points.empty else 20.0
