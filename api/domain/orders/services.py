@@ -20,6 +20,7 @@ from api.db import Databases
 from api.domain.coupons import CouponContext, CouponService
 from api.domain.orders import schemas
 from api.domain.orders.idempotency import request_hash
+from api.domain.orders.metrics import COUPONS, ORDERS_PLACED, PROJECTION_FAILURES, TRANSITIONS
 from api.domain.orders.pagination import Position, parse_cursor
 from api.domain.orders.partitioning import created_at_of, new_order_id
 from api.domain.orders.pricing import (
@@ -170,6 +171,7 @@ async def change_status_in_tx(
         changed_at=changed_at,
     )
     await repo.add_outbox(event)
+    TRANSITIONS.labels(target).inc()
     updated = await repo.get(order_id, row["created_at"])
     assert updated is not None
     return StatusChangeResult(await load_order(repo, updated), seq)
@@ -259,6 +261,7 @@ class OrderService:
         async with self.db.pool_for_user(user.user_id).connection() as conn:
             replay = await self._replay(OrderRepository(conn), user, key, fingerprint)
         if replay is not None:
+            ORDERS_PLACED.labels("replayed").inc()
             return replay, False
 
         restaurant, lines = await self._price_items(cart)
@@ -271,6 +274,7 @@ class OrderService:
                     # A concurrent twin committed first (our INSERT waited for it): answer with its order.
                     replay = await self._replay(repo, user, key, fingerprint)
                     assert replay is not None
+                    ORDERS_PLACED.labels("replayed").inc()
                     return replay, False
                 address = await self._deliver_to(repo, user, cart)
                 _, fee = self._delivery(restaurant, lines, address)
@@ -287,8 +291,12 @@ class OrderService:
                 order = _placed_order(new, lines, actor_of(user))
         except BaseException:
             if redeemed is not None:
+                COUPONS.labels("released").inc()
                 await self.coupons.release(redeemed, order_id)
             raise
+        ORDERS_PLACED.labels("created").inc()
+        if redeemed is not None:
+            COUPONS.labels("redeemed").inc()
         log.info("order created", order_id=str(order_id), shard=self.db.shard_name(user.user_id))
         await self.project(order, seq)
         return order, True
@@ -326,7 +334,8 @@ class OrderService:
         try:
             async with self.db.catalog_tx() as conn:
                 await RestaurantOrders(conn).upsert(row)
-        except Exception:  # logged; the event-fed reconciliation repairs the row
+        except Exception:  # logged and counted; the event-fed reconciliation repairs the row
+            PROJECTION_FAILURES.inc()
             log.exception("restaurant projection not updated", order_id=str(order.order_id), status=order.status)
 
     # --- reading --------------------------------------------------------------------------------------------------

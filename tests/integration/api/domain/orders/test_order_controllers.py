@@ -100,6 +100,9 @@ def test_a_retry_with_the_same_key_and_body_returns_the_same_order(
     count = query(stack.shards[shard_of(stack, customer.user_id)],
                   "SELECT count(*) AS n FROM orders WHERE user_id = %s", customer.user_id)  # fmt: skip
     assert count == [{"n": 1}]
+    metrics = http.get("/metrics").text
+    assert 'pizza_orders_placed_total{outcome="created"}' in metrics
+    assert 'pizza_orders_placed_total{outcome="replayed"}' in metrics
 
 
 def test_the_same_key_with_another_body_is_refused(
