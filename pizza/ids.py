@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from datetime import datetime
 
 
-def new_id() -> uuid.UUID:
-    """A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, version, 74 random bits."""
-    ms = time.time_ns() // 1_000_000
+def new_id(at: datetime | None = None) -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): 48-bit Unix milliseconds (now, or ``at`` for back-dated records), 74 random bits."""
+    ms = int(at.timestamp() * 1000) if at is not None else time.time_ns() // 1_000_000
     rand = int.from_bytes(os.urandom(10), "big")
     value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76  # version 7

@@ -30,6 +30,7 @@ class SeededWorld:
     staff: dict[str, str] = field(default_factory=dict)  # restaurant key -> staff email
     riders: dict[str, list[str]] = field(default_factory=dict)  # city -> rider emails
     customers: dict[str, str] = field(default_factory=dict)  # customer key -> email
+    customer_ids: dict[str, str] = field(default_factory=dict)  # customer key -> user_id
 
     @classmethod
     def load(cls, path: Path) -> SeededWorld:
@@ -97,9 +98,10 @@ def seed_world(
         seeded.save(state_file)
         progress("riders", 1)
     for c in world.customers:
-        if c.key not in seeded.customers:
-            api.signup_or_login(c.email, PASSWORD, c.name, c.city.name)
+        if c.key not in seeded.customer_ids:
+            token = api.signup_or_login(c.email, PASSWORD, c.name, c.city.name)
             seeded.customers[c.key] = c.email
+            seeded.customer_ids[c.key] = str(api.as_user(token).call("GET", "/users/me")["user_id"])
             if len(seeded.customers) % 50 == 0:
                 seeded.save(state_file)
         progress("customers", 1)

@@ -5,7 +5,8 @@ marking an order PAID with its payment row) and then ``OrderService.project``.
 """
 
 from api.domain.orders.controllers import CartController, OrderController, RestaurantOrderController
+from api.domain.orders.imports import OrderImportController
 from api.domain.orders.services import OrderService, StatusChangeResult, change_status_in_tx
 
-controllers = [CartController, OrderController, RestaurantOrderController]
+controllers = [CartController, OrderController, RestaurantOrderController, OrderImportController]
 __all__ = ["OrderService", "StatusChangeResult", "change_status_in_tx", "controllers"]
