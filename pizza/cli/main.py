@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pizza.cli import analytics, api, cdc, db, doctor, lake, partitions, stack
+from pizza.cli import analytics, api, cdc, db, doctor, lake, partitions, saga, stack
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platform command line.")
 app.add_typer(stack.app, name="stack")
@@ -16,6 +16,7 @@ app.add_typer(analytics.app, name="dbt")
 app.command("dashboards")(analytics.dashboards)
 app.add_typer(cdc.app, name="cdc")
 app.add_typer(lake.app, name="lake")
+app.add_typer(saga.app, name="saga")
 
 if __name__ == "__main__":
     app()
