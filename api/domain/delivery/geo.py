@@ -26,6 +26,19 @@ def eta_minutes(legs_km: list[float], speed_kmh: float, handover_minutes: float)
     return round(travel_minutes(sum(legs_km), speed_kmh) + handover_minutes, 1)
 
 
+def remaining_legs(
+    status: str, lat: float, lon: float, pickup: tuple[float, float] | None, dropoff: tuple[float, float] | None
+) -> list[float] | None:
+    """The km still to ride from (lat, lon): to the restaurant and on to the customer before pick-up,
+    straight to the customer after. None when the way is unknown (no drop-off point, or finished)."""
+    if status == "ASSIGNED" and pickup is not None:
+        legs = [haversine_km(lat, lon, *pickup)]
+        return [*legs, haversine_km(*pickup, *dropoff)] if dropoff is not None else legs
+    if status == "PICKED_UP" and dropoff is not None:
+        return [haversine_km(lat, lon, *dropoff)]
+    return None
+
+
 def city_key(city: str) -> str:
     """A stable Redis key part for a city name: case and spacing never split one city into two sets."""
     return "-".join(city.strip().lower().split())

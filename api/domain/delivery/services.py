@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from api.db import Databases
 from api.domain.delivery import repositories as rows
-from api.domain.delivery.geo import eta_minutes, haversine_km
+from api.domain.delivery.geo import eta_minutes, haversine_km, remaining_legs
 from api.domain.delivery.live import LastStatus, LiveFeed, order_channel, rider_channel
 from api.domain.delivery.riders import RiderBusyError, RiderRegistry
 from api.domain.delivery.schemas import (
@@ -25,7 +25,6 @@ from api.domain.delivery.schemas import (
     Delivery,
     GoOnline,
     LocationAccepted,
-    Point,
     Position,
     Rider,
     RiderPositionMessage,
@@ -33,7 +32,7 @@ from api.domain.delivery.schemas import (
     Tracking,
 )
 from api.domain.delivery.settings import DeliverySettings, get_delivery_settings
-from api.domain.delivery.tracking import TrackingStore, point, utc
+from api.domain.delivery.tracking import TrackingStore, delivery_view, point, position_view
 from api.lib.auth import CurrentUser
 from api.lib.errors import ConflictError, NotFoundError, UnprocessableError
 from pizza.contracts.events import DeliveryAssigned, Event, OrderStatusChanged, OutboxEvent
@@ -93,7 +92,7 @@ class DeliveryService:
             status="busy" if pos.order_id else "available",
             city=pos.city,
             position=Position(lat=pos.lat, lon=pos.lon, at=pos.at),
-            delivery=_delivery(doc) if doc else None,
+            delivery=delivery_view(doc) if doc else None,
         )
 
     async def update_location(self, rider_id: uuid.UUID, lat: float, lon: float) -> LocationAccepted:
@@ -125,16 +124,14 @@ class DeliveryService:
 
     def _eta_from(self, doc: dict[str, Any], lat: float, lon: float) -> float | None:
         pickup, dropoff = doc.get("pickup"), doc.get("dropoff")
-        legs: list[float] = []
-        if doc["status"] == "ASSIGNED" and pickup:
-            legs.append(haversine_km(lat, lon, pickup["lat"], pickup["lon"]))
-            if dropoff:
-                legs.append(haversine_km(pickup["lat"], pickup["lon"], dropoff["lat"], dropoff["lon"]))
-        elif doc["status"] == "PICKED_UP" and dropoff:
-            legs.append(haversine_km(lat, lon, dropoff["lat"], dropoff["lon"]))
-        else:
-            return None
-        return eta_minutes(legs, self.settings.rider_speed_kmh, self.settings.handover_minutes)
+        legs = remaining_legs(
+            doc["status"],
+            lat,
+            lon,
+            (pickup["lat"], pickup["lon"]) if pickup else None,
+            (dropoff["lat"], dropoff["lon"]) if dropoff else None,
+        )
+        return eta_minutes(legs, self.settings.rider_speed_kmh, self.settings.handover_minutes) if legs else None
 
     # --- order events ---------------------------------------------------------------------------
     async def handle(self, event: Event) -> None:
@@ -248,24 +245,9 @@ class DeliveryService:
         """Make sure the live document exists (repairs a crash after commit) and tell customer and rider."""
         dropoff = None
         if order.delivery_lat is not None and order.delivery_lon is not None:
-            dropoff = {"lat": order.delivery_lat, "lon": order.delivery_lon}
-        doc, created = await self.tracking.open_delivery(
-            {
-                "delivery_id": str(row["delivery_id"]),
-                "order_id": str(row["order_id"]),
-                "user_id": str(row["user_id"]),
-                "restaurant_id": str(row["restaurant_id"]),
-                "rider_id": str(row["rider_id"]),
-                "city": row["city"],
-                "status": row["status"],
-                "eta_minutes": row["eta_minutes"],
-                "assigned_at": row["assigned_at"],
-                "pickup": {"lat": place.lat, "lon": place.lon},
-                "dropoff": dropoff,
-                "updated_at": datetime.now(UTC),
-            }
-        )
-        delivery = _delivery(doc)
+            dropoff = (order.delivery_lat, order.delivery_lon)
+        doc, created = await self.tracking.open_delivery(row, pickup=(place.lat, place.lon), dropoff=dropoff)
+        delivery = delivery_view(doc)
         if announce or created:
             message = AssignedMessage(
                 order_id=delivery.order_id,
@@ -310,7 +292,7 @@ class DeliveryService:
             if released == 1:
                 log.info("rider free again", rider_id=str(row["rider_id"]), city=row["city"])
                 await self.assign_waiting(row["city"])
-        return _delivery(doc) if doc else None
+        return delivery_view(doc) if doc else None
 
     async def assign_waiting(self, city: str) -> list[Delivery]:
         """Give waiting orders (oldest first) to riders who just became available."""
@@ -355,43 +337,11 @@ class DeliveryService:
             order_id=ref.order_id,
             status=ref.status,
             estimated_ready_at=ref.estimated_ready_at,
-            delivery=_delivery(doc) if doc else None,
-            path=[_position(p) for p in path],
+            delivery=delivery_view(doc) if doc else None,
+            path=[position_view(p) for p in path],
         )
 
     async def delivery_for_order(self, order_id: uuid.UUID) -> Delivery | None:
         """The order's delivery, for other domains (e.g. to check that a rider is the assigned one)."""
         doc = await self.tracking.delivery(order_id)
-        return _delivery(doc) if doc else None
-
-
-def _position(doc: dict[str, Any]) -> Position:
-    lon, lat = doc["location"]["coordinates"]
-    return Position(lat=lat, lon=lon, at=utc(doc["at"]))
-
-
-def _delivery(doc: dict[str, Any]) -> Delivery:
-    rider_position = None
-    if doc.get("rider_location"):
-        lon, lat = doc["rider_location"]["coordinates"]
-        rider_position = Position(lat=lat, lon=lon, at=utc(doc["rider_location_at"]))
-
-    def when(name: str) -> datetime | None:
-        value = doc.get(name)
-        return utc(value) if value else None
-
-    return Delivery(
-        delivery_id=uuid.UUID(doc["delivery_id"]),
-        order_id=uuid.UUID(doc["order_id"]),
-        rider_id=uuid.UUID(doc["rider_id"]),
-        restaurant_id=uuid.UUID(doc["restaurant_id"]),
-        city=doc["city"],
-        status=doc["status"],
-        eta_minutes=doc["eta_minutes"],
-        assigned_at=utc(doc["assigned_at"]),
-        pickup=Point(**doc["pickup"]) if doc.get("pickup") else None,
-        dropoff=Point(**doc["dropoff"]) if doc.get("dropoff") else None,
-        rider_position=rider_position,
-        picked_up_at=when("picked_up_at"),
-        delivered_at=when("delivered_at"),
-    )
+        return delivery_view(doc) if doc else None

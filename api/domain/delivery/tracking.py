@@ -15,6 +15,8 @@ from pymongo import ASCENDING, DESCENDING, GEOSPHERE, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from api.domain.delivery.schemas import Delivery, Point, Position
+
 LOCATIONS = "rider_locations"
 DELIVERIES = "deliveries"
 ACTIVE = ("ASSIGNED", "PICKED_UP")
@@ -70,8 +72,25 @@ class TrackingStore:
         points.reverse()
         return points
 
-    async def open_delivery(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Create the live document once per order; a replay returns the existing one. True if created."""
+    async def open_delivery(
+        self, row: dict[str, Any], *, pickup: tuple[float, float], dropoff: tuple[float, float] | None
+    ) -> tuple[dict[str, Any], bool]:
+        """The live document of a ``deliveries`` row, created once per order (a replay returns the
+        existing one). True if created now."""
+        doc = {
+            "delivery_id": str(row["delivery_id"]),
+            "order_id": str(row["order_id"]),
+            "user_id": str(row["user_id"]),
+            "restaurant_id": str(row["restaurant_id"]),
+            "rider_id": str(row["rider_id"]),
+            "city": row["city"],
+            "status": row["status"],
+            "eta_minutes": row["eta_minutes"],
+            "assigned_at": row["assigned_at"],
+            "pickup": {"lat": pickup[0], "lon": pickup[1]},
+            "dropoff": {"lat": dropoff[0], "lon": dropoff[1]} if dropoff else None,
+            "updated_at": datetime.now(UTC),
+        }
         try:
             await self.deliveries.insert_one(dict(doc))
         except DuplicateKeyError:  # the unique order_id index: a replay, or a concurrent twin won
@@ -90,3 +109,36 @@ class TrackingStore:
         return await self.deliveries.find_one_and_update(
             {"order_id": str(order_id)}, {"$set": fields}, return_document=ReturnDocument.AFTER
         )
+
+
+def position_view(doc: dict[str, Any]) -> Position:
+    lon, lat = doc["location"]["coordinates"]
+    return Position(lat=lat, lon=lon, at=utc(doc["at"]))
+
+
+def delivery_view(doc: dict[str, Any]) -> Delivery:
+    """The API shape of a ``deliveries`` document."""
+    rider_position = None
+    if doc.get("rider_location"):
+        lon, lat = doc["rider_location"]["coordinates"]
+        rider_position = Position(lat=lat, lon=lon, at=utc(doc["rider_location_at"]))
+
+    def when(name: str) -> datetime | None:
+        value = doc.get(name)
+        return utc(value) if value else None
+
+    return Delivery(
+        delivery_id=uuid.UUID(doc["delivery_id"]),
+        order_id=uuid.UUID(doc["order_id"]),
+        rider_id=uuid.UUID(doc["rider_id"]),
+        restaurant_id=uuid.UUID(doc["restaurant_id"]),
+        city=doc["city"],
+        status=doc["status"],
+        eta_minutes=doc["eta_minutes"],
+        assigned_at=utc(doc["assigned_at"]),
+        pickup=Point(**doc["pickup"]) if doc.get("pickup") else None,
+        dropoff=Point(**doc["dropoff"]) if doc.get("dropoff") else None,
+        rider_position=rider_position,
+        picked_up_at=when("picked_up_at"),
+        delivered_at=when("delivered_at"),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.domain.delivery.geo import city_key, eta_minutes, haversine_km, travel_minutes
+from api.domain.delivery.geo import city_key, eta_minutes, haversine_km, remaining_legs, travel_minutes
 
 pytestmark = pytest.mark.unit
 
@@ -28,3 +28,14 @@ def test_eta_adds_every_leg_and_the_hand_over() -> None:
 def test_city_keys_ignore_case_and_spacing() -> None:
     assert city_key("  New   York ") == city_key("new york") == "new-york"
     assert city_key("São Paulo") == "são-paulo"
+
+
+def test_the_remaining_way_depends_on_the_delivery_status() -> None:
+    rider, restaurant, customer = (52.5260, 13.4180), (52.5219, 13.4132), (52.5200, 13.4200)
+    to_restaurant = haversine_km(*rider, *restaurant)
+    on_to_customer = haversine_km(*restaurant, *customer)
+    assert remaining_legs("ASSIGNED", *rider, restaurant, customer) == [to_restaurant, on_to_customer]
+    assert remaining_legs("ASSIGNED", *rider, restaurant, None) == [to_restaurant]
+    assert remaining_legs("PICKED_UP", *rider, restaurant, customer) == [haversine_km(*rider, *customer)]
+    assert remaining_legs("PICKED_UP", *rider, restaurant, None) is None
+    assert remaining_legs("DELIVERED", *rider, restaurant, customer) is None
