@@ -51,6 +51,12 @@ async def find_order(conn: psycopg.AsyncConnection, order_id: uuid.UUID, user_id
     return OrderRef(**row) if row else None
 
 
+async def find_restaurant_order(conn: psycopg.AsyncConnection, order_id: uuid.UUID) -> dict[str, Any] | None:
+    """Whose order this is, from the orders domain's catalog projection (for staff, riders, admins)."""
+    cur = await conn.execute("SELECT user_id, restaurant_id FROM restaurant_orders WHERE order_id = %s", (order_id,))
+    return await cur.fetchone()  # type: ignore[return-value]
+
+
 async def find_restaurant(conn: psycopg.AsyncConnection, restaurant_id: uuid.UUID) -> RestaurantPlace | None:
     cur = await conn.execute(
         "SELECT restaurant_id, city, lat, lon FROM restaurants WHERE restaurant_id = %s", (restaurant_id,)

@@ -314,18 +314,21 @@ class DeliveryService:
     # --- customers --------------------------------------------------------------------------------
     async def order_access(self, user: CurrentUser, order_id: uuid.UUID) -> rows.OrderRef:
         """The order, if ``user`` may follow it: its customer, its rider, its restaurant's staff, admins."""
-        async with self.db.user_tx(user.user_id) as conn:
-            own = await rows.find_order(conn, order_id, user.user_id)
-        if own is not None:
-            return own
-        doc = await self.tracking.delivery(order_id)
-        if doc is not None and (
-            user.is_admin
-            or (user.role == "rider" and doc["rider_id"] == str(user.user_id))
-            or (user.role == "restaurant_staff" and doc["restaurant_id"] == str(user.restaurant_id))
-        ):
-            async with self.db.user_tx(uuid.UUID(doc["user_id"])) as conn:
-                ref = await rows.find_order(conn, order_id, uuid.UUID(doc["user_id"]))
+        owner: uuid.UUID | None = user.user_id
+        if user.role != "customer":
+            owner = None  # others find the customer in the catalog's restaurant-side projection
+            async with self.db.catalog.connection() as conn:
+                listed = await rows.find_restaurant_order(conn, order_id)
+            if listed is not None:
+                if user.role == "rider":
+                    doc = await self.tracking.delivery(order_id)
+                    allowed = doc is not None and doc["rider_id"] == str(user.user_id)
+                else:
+                    allowed = user.is_admin or listed["restaurant_id"] == user.restaurant_id
+                owner = listed["user_id"] if allowed else None
+        if owner is not None:
+            async with self.db.user_tx(owner) as conn:
+                ref = await rows.find_order(conn, order_id, owner)
             if ref is not None:
                 return ref
         raise NotFoundError(f"order {order_id} not found")

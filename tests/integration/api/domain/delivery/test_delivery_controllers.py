@@ -100,19 +100,24 @@ def test_a_customer_socket_sees_status_changes_assignment_and_rider_positions(
 
 def test_only_people_involved_may_follow_an_order(
     http: httpx.Client,
+    admin: Any,
     make_user: Callable[..., Any],
     make_restaurant: Callable[..., Any],
     place_order: Callable[..., dict[str, Any]],
     customer: Any,
 ) -> None:
-    restaurant = make_restaurant()
+    restaurant, other_restaurant = make_restaurant(), make_restaurant()
     order = place_order(customer, restaurant.restaurant_id)
+    url = f"/orders/{order['order_id']}/tracking"
     stranger = make_user()
-    assert http.get(f"/orders/{order['order_id']}/tracking", headers=stranger.headers).status_code == 404
+    assert http.get(url, headers=stranger.headers).status_code == 404
+    assert http.get(url, headers=other_restaurant.staff.headers).status_code == 404
+    assert http.get(url, headers=make_user("rider").headers).status_code == 404  # not the assigned rider
     assert http.get(f"/orders/{uuid.uuid4()}/tracking", headers=customer.headers).status_code == 404
-    tracking = http.get(f"/orders/{order['order_id']}/tracking", headers=customer.headers)
-    assert tracking.status_code == 200
-    assert tracking.json()["status"] == "PENDING"
+    for follower in (customer, restaurant.staff, admin):  # the kitchen follows its orders from the start
+        tracking = http.get(url, headers=follower.headers)
+        assert tracking.status_code == 200, follower.role
+        assert tracking.json()["status"] == "PENDING"
 
     with TestClient(app=create_app(), timeout=10) as client:
         with (
