@@ -132,6 +132,12 @@ def test_only_people_involved_may_follow_an_order(
         ):
             pass
         assert "No JWT token" in closed.value.detail  # refused by the auth middleware before the handler
+        with (
+            pytest.raises(WebSocketDisconnect) as closed,
+            client.websocket_connect("/riders/me/ws", headers=customer.headers),
+        ):
+            pass
+        assert "rider" in closed.value.detail  # the role guard holds for sockets too
 
 
 async def _recv(ws: Any) -> dict[str, Any]:
