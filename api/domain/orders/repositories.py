@@ -124,6 +124,16 @@ class OrderRepository:
                 ],
             )  # fmt: skip
 
+    async def add_first_history(
+        self, order_id: uuid.UUID, to_status: OrderStatus, changed_by: str, changed_at: datetime
+    ) -> None:
+        """The history's first entry (seq 1) of a new order: no read, so it can be pipelined."""
+        await self.conn.execute(
+            """INSERT INTO order_status_history (order_id, seq, from_status, to_status, changed_by, changed_at)
+               VALUES (%s, 1, NULL, %s, %s, %s)""",
+            (order_id, to_status, changed_by, changed_at),
+        )
+
     async def add_history(
         self,
         order_id: uuid.UUID,

@@ -256,57 +256,59 @@ class OrderService:
 
     # --- placing an order ---------------------------------------------------------------------------------
     async def create(self, user: CurrentUser, cart: schemas.Cart, key: str) -> tuple[schemas.Order, bool]:
-        """Place the order once per (user, Idempotency-Key); returns (order, created_now)."""
-        fingerprint = request_hash(cart)
-        async with self.db.pool_for_user(user.user_id).connection() as conn:
-            replay = await self._replay(OrderRepository(conn), user, key, fingerprint)
-        if replay is not None:
-            ORDERS_PLACED.labels("replayed").inc()
-            return replay, False
+        """Place the order once per (user, Idempotency-Key); returns (order, created_now).
 
-        restaurant, lines = await self._price_items(cart)
+        The key is claimed first, in the order's own transaction: a retry, or a concurrent twin whose
+        commit our INSERT waited for, is answered from the stored order without pricing anything.
+        """
+        fingerprint = request_hash(cart)
         order_id, created_at = new_order_id()
         redeemed: str | None = None
+        replay: schemas.Order | None = None
         try:
             async with self.db.user_tx(user.user_id) as conn:
                 repo = OrderRepository(conn)
                 if not await repo.claim_key(user.user_id, key, fingerprint, order_id):
-                    # A concurrent twin committed first (our INSERT waited for it): answer with its order.
                     replay = await self._replay(repo, user, key, fingerprint)
-                    assert replay is not None
-                    ORDERS_PLACED.labels("replayed").inc()
-                    return replay, False
-                address = await self._deliver_to(repo, user, cart)
-                _, fee = self._delivery(restaurant, lines, address)
-                discount = 0
-                if cart.coupon_code:
-                    await repo.lock_user(user.user_id)
-                    ctx = self._coupon_context(restaurant, lines, not await repo.has_orders(user.user_id))
-                    redeemed, discount = await self.coupons.redeem(cart.coupon_code, order_id, user.user_id, ctx)
-                result = totals(subtotal(lines), discount, fee)
-                new = _new_order(order_id, created_at, user, restaurant, result, redeemed, address, key, fingerprint)
-                await repo.insert_order(new, lines)
-                seq = await repo.add_history(order_id, None, "PENDING", actor_of(user), created_at)
-                await repo.add_outbox(_created_event(new, lines))
-                order = _placed_order(new, lines, actor_of(user))
+                else:
+                    restaurant, lines = await self._price_items(cart)
+                    address = await self._deliver_to(repo, user, cart)
+                    _, fee = self._delivery(restaurant, lines, address)
+                    discount = 0
+                    if cart.coupon_code:
+                        await repo.lock_user(user.user_id)
+                        ctx = self._coupon_context(restaurant, lines, not await repo.has_orders(user.user_id))
+                        redeemed, discount = await self.coupons.redeem(cart.coupon_code, order_id, user.user_id, ctx)
+                    result = totals(subtotal(lines), discount, fee)
+                    new = _new_order(
+                        order_id, created_at, user, restaurant, result, redeemed, address, key, fingerprint
+                    )
+                    # No statement below reads a result: pipelined, they cost one round trip to the shard.
+                    async with conn.pipeline():
+                        await repo.insert_order(new, lines)
+                        await repo.add_first_history(order_id, "PENDING", actor_of(user), created_at)
+                        await repo.add_outbox(_created_event(new, lines))
+                    order = _placed_order(new, lines, actor_of(user))
         except BaseException:
             if redeemed is not None:
                 COUPONS.labels("released").inc()
                 await self.coupons.release(redeemed, order_id)
             raise
+        if replay is not None:
+            ORDERS_PLACED.labels("replayed").inc()
+            await self.project(replay, len(replay.history))  # heals a projection write lost after the first commit
+            return replay, False
         ORDERS_PLACED.labels("created").inc()
         if redeemed is not None:
             COUPONS.labels("redeemed").inc()
         log.info("order created", order_id=str(order_id), shard=self.db.shard_name(user.user_id))
-        await self.project(order, seq)
+        await self.project(order, 1)
         return order, True
 
-    async def _replay(
-        self, repo: OrderRepository, user: CurrentUser, key: str, fingerprint: str
-    ) -> schemas.Order | None:
+    async def _replay(self, repo: OrderRepository, user: CurrentUser, key: str, fingerprint: str) -> schemas.Order:
+        """The order stored under a taken key, if the request is the same one; 422 otherwise."""
         holder = await repo.key_holder(user.user_id, key)
-        if holder is None:
-            return None
+        assert holder is not None, "a key that could not be claimed is committed"
         if holder["request_hash"] != fingerprint:
             raise UnprocessableError(
                 "this Idempotency-Key was already used for a different request; use a new key for a new order",
@@ -317,9 +319,7 @@ class OrderService:
         created_at = created_at_of(order_id)
         row = await repo.get(order_id, created_at) if created_at else None
         assert row is not None, "an idempotency key always commits with its order"
-        order = await load_order(repo, row)
-        await self.project(order, len(order.history))  # heals a projection write lost after the first commit
-        return order
+        return await load_order(repo, row)
 
     # --- the restaurant projection ---------------------------------------------------------------------------
     async def project(self, order: schemas.Order, seq: int) -> None:
