@@ -42,7 +42,10 @@ def item_pairs(filters: Filters, *, min_orders: int = 3, limit: int = 15) -> pd.
 
 
 def recommendations_available() -> bool:
-    return table_exists("marts", "customer_recommendations")
+    """Whether the recommendation job has published a feed (the mart exists but is empty until then)."""
+    if not table_exists("marts", "customer_recommendations"):
+        return False
+    return bool(query("SELECT count(*) AS n FROM marts.customer_recommendations")["n"].iloc[0])
 
 
 def recommendation_preview(filters: Filters, *, limit: int = 50) -> pd.DataFrame:

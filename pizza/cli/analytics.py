@@ -31,7 +31,6 @@ log = get_logger(__name__)
 
 DUCKDB_TARGETS = frozenset({"local", "ci"})
 MARTS_SCHEMA = "marts"
-RECOMMENDATIONS_TABLE = ("lake", "customer_recommendations")
 
 
 class DbtSettings(BaseSettings):
@@ -43,9 +42,6 @@ class DbtSettings(BaseSettings):
     project_dir: Path = Field(REPO_ROOT / "dbt", description="the dbt project")
     profiles_dir: Path | None = Field(None, description="folder of profiles.yml; default: the project folder")
     artifacts_dir: Path | None = Field(None, description="dbt target/ and logs/; default: <state dir>/dbt")
-    recommendations_enabled: bool | None = Field(
-        None, description="build the recommendation-feed models; default: on when lake.customer_recommendations exists"
-    )
     publish_snapshot: bool = Field(True, description="copy the marts to the dashboards' snapshot after a build")
 
 
@@ -103,20 +99,6 @@ def dbt_environment(platform: PlatformSettings, settings: DbtSettings) -> dict[s
         "DBT_LOG_PATH": str(artifacts / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-
-
-def recommendations_available(platform: PlatformSettings, settings: DbtSettings) -> bool:
-    """Whether the recommendation job's table exists (DuckDB targets look; others use the setting)."""
-    if settings.recommendations_enabled is not None:
-        return settings.recommendations_enabled
-    if settings.target not in DUCKDB_TARGETS or not platform.warehouse.exists():
-        return False
-    with duckdb.connect(str(platform.warehouse), read_only=True) as con:
-        found = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            list(RECOMMENDATIONS_TABLE),
-        ).fetchall()
-    return bool(found[0][0])
 
 
 def run_dbt(
@@ -230,13 +212,12 @@ def build_and_publish(
     """``dbt build`` (seeds, models, tests), then publish the marts snapshot when the build passed (DuckDB targets)."""
     platform = platform or get_platform_settings()
     settings = settings or get_dbt_settings()
-    dbt_vars = {"recommendations_enabled": recommendations_available(platform, settings)}
     args = ["build"]
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    run = run_dbt(args, platform=platform, settings=settings, dbt_vars=dbt_vars, quiet=quiet)
+    run = run_dbt(args, platform=platform, settings=settings, quiet=quiet)
     if run.success and settings.publish_snapshot and settings.target in DUCKDB_TARGETS:
         publish_marts_snapshot(platform.warehouse, snapshot or get_dashboard_settings().marts)
     return run
@@ -277,18 +258,14 @@ def run_tests(
 ) -> None:
     """Run the data tests and unit tests only (models must exist)."""
     configure_logging()
-    settings = _settings(target)
-    dbt_vars = {"recommendations_enabled": recommendations_available(get_platform_settings(), settings)}
-    _exit(run_dbt(["test", *(["--select", select] if select else [])], settings=settings, dbt_vars=dbt_vars))
+    _exit(run_dbt(["test", *(["--select", select] if select else [])], settings=_settings(target)))
 
 
 @app.command()
 def freshness(target: TargetOption = None) -> None:
     """Check that every lake source was loaded recently enough (dbt source freshness)."""
     configure_logging()
-    settings = _settings(target)
-    dbt_vars = {"recommendations_enabled": recommendations_available(get_platform_settings(), settings)}
-    _exit(run_dbt(["source", "freshness"], settings=settings, dbt_vars=dbt_vars))
+    _exit(run_dbt(["source", "freshness"], settings=_settings(target)))
 
 
 @app.command()
@@ -300,8 +277,7 @@ def docs(
     """Generate the dbt docs site (models, columns, tests, lineage, exposures); optionally serve it."""
     configure_logging()
     settings = _settings(target)
-    dbt_vars = {"recommendations_enabled": recommendations_available(get_platform_settings(), settings)}
-    run = run_dbt(["docs", "generate"], settings=settings, dbt_vars=dbt_vars)
+    run = run_dbt(["docs", "generate"], settings=settings)
     if run.success and serve:
         run = run_dbt(["docs", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-browser"], settings=settings)
     _exit(run)

@@ -1,6 +1,6 @@
 {#- The recommendation feed as marketing sees it: every recommended dish or restaurant with the
     customer's segment and city, so a campaign can preview and size "champions in Paris get dish X".
-    Built only when the recommendation job's table exists (variable `recommendations_enabled`). -#}
+    Empty until the recommendation job has published a feed. -#}
 
 with
 

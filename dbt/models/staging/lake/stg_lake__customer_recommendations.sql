@@ -1,8 +1,27 @@
+{#- The recommendation job's feed, or an empty feed with the same columns while the job has not run yet
+    (the table appears with its first published run): the project builds either way, and the feed's
+    marts and exposures always exist. -#}
+{%- set feed_table = source('lake', 'customer_recommendations') -%}
+{%- set feed_exists = execute and load_relation(feed_table) is not none -%}
+
 with
 
 source as (
 
-    select * from {{ source('lake', 'customer_recommendations') }}
+    {% if feed_exists %}
+    select * from {{ feed_table }}
+    {% else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_int() }}) as rank,
+        cast(null as {{ dbt.type_string() }}) as item_type,
+        cast(null as {{ dbt.type_string() }}) as item_id,
+        cast(null as {{ dbt.type_string() }}) as item_name,
+        cast(null as {{ dbt.type_float() }}) as score,
+        cast(null as {{ dbt.type_string() }}) as model_version,
+        cast(null as {{ dbt.type_timestamp() }}) as generated_at
+    where 1 = 0
+    {% endif %}
 
 ),
 
