@@ -98,14 +98,14 @@ class RiderController(Controller):
 
     @websocket("/ws")
     async def stream(
-        self, socket: WebSocket[CurrentUser, Any, Any], delivery: DeliveryService, channels: ChannelsPlugin
+        self, socket: WebSocket[CurrentUser, Any, Any], delivery: DeliveryService, live_channels: ChannelsPlugin
     ) -> None:
         """Send ``{"lat": .., "lon": ..}`` frames; receive an ack per frame and assignments as they happen."""
         rider_id = socket.user.user_id
         await socket.accept()
         sender = SocketSender(socket)
         async with (
-            channels.start_subscription(rider_channel(rider_id)) as subscriber,
+            live_channels.start_subscription(rider_channel(rider_id)) as subscriber,
             subscriber.run_in_background(sender.forward, join=False),
         ):
             while not sender.finished.is_set():
@@ -140,7 +140,7 @@ class TrackingController(Controller):
         socket: WebSocket[CurrentUser, Any, Any],
         order_id: uuid.UUID,
         delivery: DeliveryService,
-        channels: ChannelsPlugin,
+        live_channels: ChannelsPlugin,
     ) -> None:
         """A snapshot first, then every status change and rider position until the order is final."""
         try:
@@ -149,7 +149,7 @@ class TrackingController(Controller):
             raise WebSocketException(detail=exc.detail, code=4000 + exc.status_code) from exc
         await socket.accept()
         sender = SocketSender(socket)
-        async with channels.start_subscription(order_channel(order_id)) as subscriber:
+        async with live_channels.start_subscription(order_channel(order_id)) as subscriber:
             snapshot = await delivery.tracking_of(ref)
             await sender.send(SnapshotMessage(tracking=snapshot))
             if snapshot.status in TERMINAL:

@@ -13,6 +13,6 @@ from api.domain.delivery.services import DeliveryService
 
 
 def provide_delivery_service(
-    db: Databases, redis: Redis, mongo: AsyncDatabase[dict[str, Any]], channels: ChannelsPlugin
+    db: Databases, redis: Redis, mongo: AsyncDatabase[dict[str, Any]], live_channels: ChannelsPlugin
 ) -> DeliveryService:
-    return DeliveryService(db, redis, mongo, channels)
+    return DeliveryService(db, redis, mongo, live_channels)

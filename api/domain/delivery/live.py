@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.config.app import AppConfig
 from litestar.serialization import encode_json
 from redis.asyncio import Redis
 
@@ -85,6 +86,13 @@ class LiveChannels(ChannelsPlugin):
             subscriber_max_backlog=max_backlog,  # a slow socket drops its oldest positions, never blocks others
             subscriber_backlog_strategy="dropleft",
         )
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Inject as ``live_channels``: the stock name ``channels`` collides with request-body fields of that
+        name (notification preferences), which Litestar then fails to resolve."""
+        app_config = super().on_app_init(app_config)
+        app_config.dependencies["live_channels"] = app_config.dependencies.pop("channels")
+        return app_config
 
     async def __aexit__(
         self,
