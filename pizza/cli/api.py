@@ -43,7 +43,7 @@ def serve(
         metrics = prepare_metrics_dir(get_platform_settings().state_dir / "api-metrics")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
     argv = [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--no-ws",
+        sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
         "--host", host or settings.host, "--port", str(port or settings.port),
         "--workers", str(workers or settings.workers), "--respawn-failed-workers",
         "api.app:create_app",
