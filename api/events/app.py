@@ -91,10 +91,16 @@ class SagaProcess:
         settings, platform = self.settings, self.platform
         await self.db.open()
         await ensure_indexes(self.mongo, ttl_hours=self._delivery_settings.tracking_ttl_hours)
-        payments = build_payment_service(self.db, self.redis, self.mongo, settings=self._payment_settings)
-        notifier = build_notification_service(self.db, self.mongo, platform.state_dir, settings=self._notify_settings)
+        self.payments = payments = build_payment_service(
+            self.db, self.redis, self.mongo, settings=self._payment_settings
+        )
+        self.notifier = notifier = build_notification_service(
+            self.db, self.mongo, platform.state_dir, settings=self._notify_settings
+        )
         self._closers += [payments.gateway.close, *(p.close for p in set(notifier.providers.values()))]
-        delivery = DeliveryService(self.db, self.redis, self.mongo, RedisFeed(self.redis), self._delivery_settings)
+        self.delivery = delivery = DeliveryService(
+            self.db, self.redis, self.mongo, RedisFeed(self.redis), self._delivery_settings
+        )
         participants = Participants(
             self.db, self.mongo, payments, delivery, LoyaltyService(self.db), OpsAlerts(notifier, settings.ops_email)
         )

@@ -1,0 +1,123 @@
+"""Fixtures of the end-to-end tests: the API served over HTTP (the API tests' fixtures, reused), the CDC
+relay publishing the shards' outboxes to Kafka, and ``pizza saga run`` as a real child process.
+
+The API tests' ``conftest.py`` is loaded by path under its own module name (a conftest is not an
+importable module) and its fixtures are re-exported here, so both suites share one definition.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from saga_e2e_support import KITCHEN_TIMEOUT_S, OPS_EMAIL, PAYMENT_TIMEOUT_S, RIDER_TIMEOUT_S, SagaRun
+
+from pizza.config import PlatformSettings
+from streaming.relay.app import build_relay
+from streaming.relay.status import drop_slots
+from streaming.settings import CdcSettings
+
+REPO = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location(
+    "api_integration_fixtures", REPO / "tests" / "integration" / "api" / "conftest.py"
+)
+assert _spec is not None
+assert _spec.loader is not None
+_api_fixtures = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _api_fixtures
+_spec.loader.exec_module(_api_fixtures)
+
+admin = _api_fixtures.admin
+api_url = _api_fixtures.api_url
+http = _api_fixtures.http
+make_user = _api_fixtures.make_user
+make_restaurant = _api_fixtures.make_restaurant
+place_order = _api_fixtures.place_order
+move_order = _api_fixtures.move_order
+customer = _api_fixtures.customer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def relay(stack: PlatformSettings) -> Iterator[CdcSettings]:
+    """The CDC relay over the catalog and every shard, on slots of its own (dropped afterwards)."""
+    slots = f"e2e_{uuid.uuid4().hex[:10]}"
+    settings = CdcSettings(slot_prefix=slots, poll_interval_s=0.05, standby_retry_s=0.2, producer={"linger.ms": "1"})
+    cdc = build_relay(stack, settings)
+    cdc.run(until_idle=True)  # slots exist from here on: every later commit is published
+    stop = threading.Event()
+    thread = threading.Thread(target=cdc.run, args=(stop,), name="cdc-relay", daemon=True)
+    thread.start()
+    try:
+        yield settings
+    finally:
+        stop.set()
+        thread.join(30)
+        cdc.close()
+        drop_slots(stack, settings)
+
+
+@pytest.fixture(scope="module")
+def saga_run(
+    stack: PlatformSettings, relay: CdcSettings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SagaRun]:
+    """``pizza saga run`` in a child process with short deadlines, healthy before the tests start."""
+    folder = tmp_path_factory.mktemp("saga")
+    port = free_port()
+    prefix = f"e2e-{uuid.uuid4().hex[:8]}-"
+    env = {
+        **os.environ,
+        "PIZZA_SAGA_METRICS_PORT": str(port),
+        "PIZZA_SAGA_GROUP_PREFIX": prefix,
+        "PIZZA_SAGA_SESSION_TIMEOUT_MS": "2000",
+        "PIZZA_SAGA_POLL_TIMEOUT_S": "0.2",
+        "PIZZA_SAGA_PAYMENT_TIMEOUT_S": str(PAYMENT_TIMEOUT_S),
+        "PIZZA_SAGA_KITCHEN_TIMEOUT_S": str(KITCHEN_TIMEOUT_S),
+        "PIZZA_SAGA_RIDER_TIMEOUT_S": str(RIDER_TIMEOUT_S),
+        "PIZZA_SAGA_TIMER_INTERVAL_S": "0.3",
+        "PIZZA_SAGA_OPS_EMAIL": OPS_EMAIL,
+        "PIZZA_NOTIFY_OUTPUT_FILE": str(folder / "notifications.jsonl"),
+        "PIZZA_PAYMENTS_GATEWAY_BACKOFF_SECONDS": "0.05",
+    }
+    log_file = folder / "saga.log"
+    url = f"http://127.0.0.1:{port}"
+    with log_file.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pizza.cli.main", "saga", "run"], cwd=REPO, env=env, stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"pizza saga run exited with {proc.returncode}; see {log_file}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"pizza saga run did not become healthy in 60 s; see {log_file}")
+                time.sleep(0.2)
+            yield SagaRun(url, prefix, folder / "notifications.jsonl", log_file, proc)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
