@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from airflow.sdk import dag, task
 from assets import MARTS, WAREHOUSE
-from dag_defaults import DEFAULT_ARGS, START, deadline
+from dag_defaults import DEFAULT_ARGS, START
 
 
 @dag(
@@ -21,7 +21,6 @@ from dag_defaults import DEFAULT_ARGS, START, deadline
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(minutes=45),
-    deadline=deadline(minutes=30),
     tags=["dbt", "warehouse", "marts"],
     doc_md=__doc__,
 )

@@ -12,7 +12,7 @@ from typing import Any
 from airflow.sdk import dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 from assets import CURATED, FACTS
-from dag_defaults import DEFAULT_ARGS, START, deadline
+from dag_defaults import DEFAULT_ARGS, START
 
 
 @dag(
@@ -23,7 +23,6 @@ from dag_defaults import DEFAULT_ARGS, START, deadline
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(minutes=55),
-    deadline=deadline(minutes=45),
     tags=["lake", "spark", "cdc"],
     doc_md=__doc__,
 )

@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 from assets import ARCHIVE
-from dag_defaults import DEFAULT_ARGS, START, deadline
+from dag_defaults import DEFAULT_ARGS, START
 
 
 @dag(
@@ -23,7 +23,6 @@ from dag_defaults import DEFAULT_ARGS, START, deadline
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(hours=3),
-    deadline=deadline(minutes=150),
     tags=["postgres", "partitions", "archive"],
     doc_md=__doc__,
 )

@@ -11,7 +11,7 @@ from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 from assets import FACTS, WAREHOUSE
-from dag_defaults import DEFAULT_ARGS, START, deadline
+from dag_defaults import DEFAULT_ARGS, START
 
 
 @dag(
@@ -22,7 +22,6 @@ from dag_defaults import DEFAULT_ARGS, START, deadline
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(minutes=45),
-    deadline=deadline(minutes=30),
     tags=["warehouse", "load"],
     doc_md=__doc__,
 )

@@ -95,11 +95,3 @@ def asset_extra(kind: str) -> dict[str, str]:
         "archive": platform.archive,
     }
     return {"location": where[kind]}
-
-
-def deadline_missed(**kwargs: Any) -> None:
-    """Deadline-alert callback (Airflow 3's replacement of SLAs): a structured, alertable log line."""
-    context = kwargs.get("context") or {}
-    dag_run = context.get("dag_run") if isinstance(context, dict) else None
-    dag_id, run_id = getattr(dag_run, "dag_id", None), getattr(dag_run, "run_id", None)
-    log.warning("airflow.deadline_missed", dag_id=dag_id, run_id=run_id)

