@@ -19,8 +19,9 @@
 {% macro bigquery__epoch_seconds(ts) -%} unix_seconds({{ ts }}) {%- endmacro %}
 {% macro snowflake__epoch_seconds(ts) -%} date_part(epoch_second, {{ ts }}) {%- endmacro %}
 
+{#- Elapsed minutes, rounded to 2 decimals (round(x, n) takes a numeric on Postgres, hence the casts). -#}
 {% macro minutes_between(start_ts, end_ts) -%}
-    round(cast(({{ pizza.epoch_seconds(end_ts) }} - {{ pizza.epoch_seconds(start_ts) }}) as {{ dbt.type_float() }}) / 60.0, 2)
+    cast(round(cast(({{ pizza.epoch_seconds(end_ts) }} - {{ pizza.epoch_seconds(start_ts) }}) as {{ dbt.type_numeric() }}) / 60, 2) as {{ dbt.type_float() }})
 {%- endmacro %}
 
 {#- ISO day of week, 1 = Monday .. 7 = Sunday. -#}

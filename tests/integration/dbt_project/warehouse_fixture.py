@@ -547,3 +547,35 @@ def _build(warehouse: Path, artifacts: Path, snapshot: Path, select: str | None 
     if not run.success:
         raise AssertionError(f"dbt build failed on the synthetic warehouse: {run.problems}")
     return run
+
+
+# --- the same lake in Postgres, to build the project on another adapter ---------------------------------
+
+POSTGRES_TYPES = {
+    "string": "text",
+    "json": "text",
+    "bigint": "bigint",
+    "int": "integer",
+    "double": "double precision",
+    "boolean": "boolean",
+    "timestamp": "timestamptz",
+    "date": "date",
+}
+
+
+def copy_lake_to_postgres(lake_only: Path, dsn: str) -> None:
+    """Copy schema ``lake`` of a DuckDB lake file into a Postgres database (replacing it there)."""
+    import psycopg
+
+    tables = {**{n: t.columns for n, t in CURATED_TABLES.items()}, **{n: f.columns for n, f in FACT_TABLES.items()}}
+    with duckdb.connect(str(lake_only), read_only=True) as source, psycopg.connect(dsn, autocommit=True) as target:
+        target.execute(f"DROP SCHEMA IF EXISTS {WAREHOUSE_SCHEMA} CASCADE")
+        target.execute(f"CREATE SCHEMA {WAREHOUSE_SCHEMA}")
+        for name, columns in tables.items():
+            body = ", ".join(f'"{c}" {POSTGRES_TYPES[kind]}' for c, kind in columns.items())
+            target.execute(f"CREATE TABLE {WAREHOUSE_SCHEMA}.{name} ({body})")
+            names = ", ".join(f'"{c}"' for c in columns)
+            rows = source.execute(f"SELECT {names} FROM {WAREHOUSE_SCHEMA}.{name}").fetchall()
+            with target.cursor() as cursor, cursor.copy(f"COPY {WAREHOUSE_SCHEMA}.{name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
