@@ -16,6 +16,7 @@ from saga_world import OPS_EMAIL, SagaWorld
 
 from api.domain.delivery.riders import RiderRegistry
 from api.domain.saga.states import Action
+from api.domain.saga.views import escalated_sagas, find_saga
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -245,6 +246,12 @@ async def test_no_rider_by_the_deadline_escalates_once_and_continues_when_one_co
     assert outcome.detail == "ops duplicate"
     await world.wake(3601)
     assert len([n for n in await world.notifications(oid) if n.get("audience") == "ops"]) == 1
+    waiting = [saga.order_id for _, saga in await escalated_sagas(world.stack, 1000)]  # `pizza saga escalated`
+    assert uuid.UUID(oid) in waiting
+    found = await find_saga(world.stack, uuid.UUID(oid))  # `pizza saga show`
+    assert found is not None
+    assert found[1].state == "ESCALATED"
+    assert [step["to"] for step in found[2]][-1] == "ESCALATED"
 
     rider = rider_online()  # going online assigns the oldest waiting order nearby (in the API)
     await world.pump(uid, oid)
