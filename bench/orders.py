@@ -200,29 +200,29 @@ def login(http: httpx.Client, email: str) -> str:
 async def drive_api(
     url: str, restaurant_id: uuid.UUID, users: list[dict[str, str]], clients: int, seconds: float
 ) -> Figures:
+    """``clients`` simulated apps, each with its own HTTP connection (one shared httpx pool collapses
+    under many concurrent requests and would measure the load generator, not the API)."""
     body = {"restaurant_id": str(restaurant_id), "items": ITEMS, "address": ADDRESS}
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
-        stop = time.perf_counter() + seconds
+    stop = time.perf_counter() + seconds
 
-        async def client(n: int) -> None:
-            nonlocal errors
-            headers = {"Authorization": f"Bearer {users[n % len(users)]['token']}"}
+    async def client(n: int) -> None:
+        nonlocal errors
+        headers = {"Authorization": f"Bearer {users[n % len(users)]['token']}"}
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
             while time.perf_counter() < stop:
                 started = time.perf_counter()
-                response = await http.post(
-                    "/orders", json=body, headers=headers | {"Idempotency-Key": uuid.uuid4().hex}
-                )
+                key = {"Idempotency-Key": uuid.uuid4().hex}
+                response = await http.post("/orders", json=body, headers=headers | key)
                 if response.status_code == 201:
                     latencies.append((time.perf_counter() - started) * 1000)
                 else:
                     errors += 1
 
-        started = time.perf_counter()
-        await asyncio.gather(*(client(n) for n in range(clients)))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    elapsed = time.perf_counter() - started
     return Figures(len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99), errors)
 
 
@@ -272,6 +272,7 @@ def main() -> None:
 
     settings = get_platform_settings()
     print(f"API with {args.workers} Granian workers; {args.seconds} s per run; {os.cpu_count()} CPUs shared")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (other work on the machine skews both columns)")
     with serve_api(args.workers) as url:
         shard, restaurant_id, users = prepare(url, settings, args.customers)
         print(f"{len(users)} customers on {shard}; restaurant {restaurant_id}\n")
@@ -287,6 +288,7 @@ def main() -> None:
                 f"{base.rate:>11.1f} {base.p50_ms:>7.1f} {base.p99_ms:>7.1f} | {api.rate / base.rate:>10.1%}",
                 flush=True,
             )
+        print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ docs/orders.md for the trade-off); it is an index for staff, never the source of
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -189,14 +190,17 @@ class OrderService:
 
     # --- pricing ----------------------------------------------------------------------------------------
     async def _price_items(self, cart: schemas.Cart) -> tuple[Row, list[PricedLine]]:
-        """Restaurant checks and item prices: the parts that need no user data (read before any lock)."""
-        async with self.db.catalog.connection() as conn:
-            restaurant = await restaurant_for_order(conn, cart.restaurant_id)
+        """Restaurant checks and item prices: the catalog row and the MongoDB menu, read concurrently."""
+
+        async def restaurant_row() -> Row | None:
+            async with self.db.catalog.connection() as conn:
+                return await restaurant_for_order(conn, cart.restaurant_id)
+
+        restaurant, document = await asyncio.gather(restaurant_row(), menu_document(self.mongo, cart.restaurant_id))
         if restaurant is None or not restaurant["is_active"]:
             raise UnprocessableError(f"there is no restaurant {cart.restaurant_id}", title="Unknown restaurant")
         if not restaurant["is_open"]:
             raise UnprocessableError(f"{restaurant['name']} is closed right now", title="Restaurant closed")
-        document = await menu_document(self.mongo, cart.restaurant_id)
         if document is None:
             raise UnprocessableError(f"{restaurant['name']} has no menu yet", title="No menu")
         lines = [CartLine(i.menu_item_id, i.quantity, i.size, tuple(i.toppings)) for i in cart.items]
