@@ -411,7 +411,7 @@ def generate(spec: SyntheticSpec) -> SyntheticLake:
     return SyntheticLake(changes=world.changes, duplicates=duplicates, expected=_expected(world.changes))
 
 
-def _raw_table(changes: list[Change]) -> pa.Table:
+def raw_table(changes: list[Change]) -> pa.Table:
     return pa.Table.from_pydict(
         {
             "op": [c.op for c in changes],
@@ -446,6 +446,6 @@ def write_raw(lake: Location, changes: Iterable[Change], until: datetime | None 
         folder = lake.path(RAW_CDC, table, f"date={day}", f"hour={hour:02d}")
         lake.fs.create_dir(folder, recursive=True)
         name = raw_file_name(f"cdc.{table}", partition, group[0].offset, group[-1].offset)
-        pq.write_table(_raw_table(group), f"{folder}/{name}", filesystem=lake.fs)
+        pq.write_table(raw_table(group), f"{folder}/{name}", filesystem=lake.fs)
         written.append(f"{folder}/{name}")
     return written
