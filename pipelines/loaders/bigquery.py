@@ -109,7 +109,7 @@ class BigQueryLoader(WarehouseLoader):
             partition_id(self.table_id(dataset), day),
             job_config=self.load_job_config(dataset),
             location=self.location,
-            rewind=True,
+            size=buffer.getbuffer().nbytes,  # small files in one request, large ones resumable
         )
         job.result()
         return int(job.output_rows or 0)
