@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from pizza.cli import airflow as airflow_cli
 from pizza.cli import analytics, api, cdc, db, doctor, lake, partitions, saga, stack
+from pizza.cli import pipelines as pipelines_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platform command line.")
 app.add_typer(stack.app, name="stack")
@@ -17,6 +19,8 @@ app.command("dashboards")(analytics.dashboards)
 app.add_typer(cdc.app, name="cdc")
 app.add_typer(lake.app, name="lake")
 app.add_typer(saga.app, name="saga")
+app.add_typer(airflow_cli.app, name="airflow")
+app.add_typer(pipelines_cli.app, name="pipelines")
 
 if __name__ == "__main__":
     app()
