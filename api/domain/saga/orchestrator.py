@@ -141,6 +141,8 @@ class SagaOrchestrator:
                     results={Action.ASSIGN_RIDER.value: retry.detail},
                 )
             plan = await self._carry_out(decision, None, None, now)
+        if plan.saga.deadline_at is not None and plan.saga.deadline_at <= now:  # nothing moved: look again later
+            plan = replace(plan, saga=replace(plan.saga, deadline_at=now + timedelta(seconds=self.retry_s)))
         await repo.save(conn, plan, now)
         TIMEOUTS.labels(kind, plan.saga.state).inc()
         self._count(plan)
