@@ -1,16 +1,29 @@
 """An offline world map for pydeck: no tile server is reachable, so the map draws its own background.
 
-The background is a graticule (meridians and parallels every 30 degrees) plus the equator; the data
-layers are city bubbles sized by orders and their labels. Everything is computed here from the data,
-so the map renders the same offline, in CI and in production.
+The background is the country outlines shipped in ``data/world_countries.geojson`` (Natural Earth
+1:110m, public domain; see ``data/build_world_outline.py``) under a 30-degree graticule; the data layers
+are city bubbles sized by orders and their labels. The map renders the same offline, in CI and in
+production.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pydeck as pdk
+
+WORLD_OUTLINE = Path(__file__).with_name("data") / "world_countries.geojson"
+
+
+@lru_cache(maxsize=1)
+def world_outline() -> dict[str, Any]:
+    """The country outlines as a GeoJSON FeatureCollection (read once per process)."""
+    return json.loads(WORLD_OUTLINE.read_text())  # type: ignore[no-any-return]
 
 
 def graticule(step: int = 30, resolution: int = 5) -> list[dict[str, object]]:
@@ -37,6 +50,15 @@ def orders_deck(cities: pd.DataFrame) -> pdk.Deck:
     points["radius"] = [bubble_radius_m(float(n), max_orders) for n in points["orders"]]
     points["revenue_label"] = [f"${v:,.0f}" for v in points["revenue_usd"]]
     layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            data=world_outline(),
+            stroked=True,
+            filled=True,
+            get_fill_color=[226, 229, 234, 255],
+            get_line_color=[150, 155, 165, 255],
+            line_width_min_pixels=1,
+        ),
         pdk.Layer(
             "PathLayer",
             data=graticule(),

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from dashboards.world_map import bubble_radius_m, graticule, orders_deck
+from dashboards.world_map import bubble_radius_m, graticule, orders_deck, world_outline
 
 pytestmark = pytest.mark.unit
 
@@ -41,5 +41,17 @@ def test_deck_has_no_base_tiles_and_one_bubble_per_city() -> None:
     deck = json.loads(orders_deck(cities).to_json())
     assert not deck.get("mapStyle")
     layers = {layer["@@type"]: layer for layer in deck["layers"]}
-    assert set(layers) == {"PathLayer", "ScatterplotLayer", "TextLayer"}
+    assert set(layers) == {"GeoJsonLayer", "PathLayer", "ScatterplotLayer", "TextLayer"}
     assert layers["TextLayer"]["characterSet"] == "auto"  # glyphs beyond ASCII are drawn, as a literal
+
+
+def test_world_outline_ships_the_countries_of_the_world() -> None:
+    outline = world_outline()
+    names = {feature["properties"]["name"] for feature in outline["features"]}
+    assert len(names) > 150
+    assert {"France", "Japan", "Brazil", "India", "United States of America"} <= names
+    for feature in outline["features"]:
+        for polygon in feature["geometry"]["coordinates"]:
+            for lon, lat in polygon[0]:
+                assert -180 <= lon <= 180
+                assert -90 <= lat <= 90
