@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pizza.cli import airflow as airflow_cli
-from pizza.cli import analytics, api, cdc, db, doctor, lake, partitions, saga, stack
+from pizza.cli import analytics, api, cdc, db, demo, doctor, lake, partitions, saga, stack
 from pizza.cli import pipelines as pipelines_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platform command line.")
@@ -14,13 +14,14 @@ app.add_typer(db.app, name="db")
 app.add_typer(partitions.app, name="partitions")
 app.command("doctor")(doctor.doctor)
 app.add_typer(api.app, name="api")
-app.add_typer(analytics.app, name="dbt")
-app.command("dashboards")(analytics.dashboards)
 app.add_typer(cdc.app, name="cdc")
 app.add_typer(lake.app, name="lake")
 app.add_typer(saga.app, name="saga")
+app.add_typer(analytics.app, name="dbt")
+app.command("dashboards")(analytics.dashboards)
 app.add_typer(airflow_cli.app, name="airflow")
 app.add_typer(pipelines_cli.app, name="pipelines")
+app.add_typer(demo.app, name="demo")
 
 if __name__ == "__main__":
     app()
