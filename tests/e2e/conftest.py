@@ -7,19 +7,15 @@ importable module) and its fixtures are re-exported here, so both suites share o
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import socket
-import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from saga_e2e_support import KITCHEN_TIMEOUT_S, OPS_EMAIL, PAYMENT_TIMEOUT_S, RIDER_TIMEOUT_S, SagaRun
 
@@ -77,7 +73,8 @@ def relay(stack: PlatformSettings) -> Iterator[CdcSettings]:
 def saga_run(
     stack: PlatformSettings, relay: CdcSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SagaRun]:
-    """``pizza saga run`` in a child process with short deadlines, healthy before the tests start."""
+    """``pizza saga run`` in a child process with short deadlines, healthy before the tests start.
+    Consumer groups of their own (``PIZZA_SAGA_GROUP_PREFIX``): they read the topics from the start."""
     folder = tmp_path_factory.mktemp("saga")
     port = free_port()
     prefix = f"e2e-{uuid.uuid4().hex[:8]}-"
@@ -95,29 +92,9 @@ def saga_run(
         "PIZZA_NOTIFY_OUTPUT_FILE": str(folder / "notifications.jsonl"),
         "PIZZA_PAYMENTS_GATEWAY_BACKOFF_SECONDS": "0.05",
     }
-    log_file = folder / "saga.log"
-    url = f"http://127.0.0.1:{port}"
-    with log_file.open("ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pizza.cli.main", "saga", "run"], cwd=REPO, env=env, stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"pizza saga run exited with {proc.returncode}; see {log_file}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"pizza saga run did not become healthy in 60 s; see {log_file}")
-                time.sleep(0.2)
-            yield SagaRun(url, prefix, folder / "notifications.jsonl", log_file, proc)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    run = SagaRun(f"http://127.0.0.1:{port}", env, folder / "notifications.jsonl", folder / "saga.log")
+    run.start()
+    try:
+        yield run
+    finally:
+        run.stop()

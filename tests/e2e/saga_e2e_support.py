@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
-from dataclasses import dataclass
+import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Deadlines short enough for a test, long enough for the happy path on a busy 2-core machine.
 PAYMENT_TIMEOUT_S = 4.0
@@ -13,12 +20,46 @@ RIDER_TIMEOUT_S = 3.0
 OPS_EMAIL = "ops-e2e@example.com"
 
 
-@dataclass(frozen=True)
+@dataclass
 class SagaRun:
-    """``pizza saga run`` running as a child process: its /health + /metrics URL, files and process."""
+    """``pizza saga run`` as a child process: its /health + /metrics URL, environment, files, process."""
 
     url: str
-    group_prefix: str
+    env: dict[str, str]
     notifications_file: Path
     log_file: Path
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None = field(default=None)
+
+    def start(self) -> None:
+        """Start the process and wait until ``/health`` answers 200."""
+        with self.log_file.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pizza.cli.main", "saga", "run"], cwd=REPO, env=self.env, stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pizza saga run exited with {self.process.returncode}; see {self.log_file}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"pizza saga run did not become healthy in 60 s; see {self.log_file}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no offset commit, no goodbye to the consumer groups."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()

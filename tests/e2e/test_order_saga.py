@@ -392,3 +392,28 @@ def test_replaying_every_event_twice_and_out_of_order_changes_nothing(shop: Shop
 
     asyncio.run(replay())
     assert snapshot(shop) == before
+
+
+def test_a_killed_saga_process_resumes_from_the_stored_state(shop: Shop, saga_run: SagaRun) -> None:
+    """kill -9 with a deadline pending and an event unconsumed; a new process finishes both."""
+    held_at = shop.restaurant(city(), cents=42)
+    held_by = shop.make_user()
+    held = shop.order(held_by, held_at, cents=42)  # its payment deadline is stored in the saga row
+    wait_for(lambda: shop.payments(held_by, held) == ["REVIEW"], "the payment to be held for review")
+    saga_run.kill()
+
+    customer = shop.make_user()
+    oid = shop.order(customer, shop.restaurant(city()))  # placed while no saga process runs
+    shop.wait_on_kafka((customer, oid))
+    time.sleep(1)
+    assert shop.status(customer, oid) == "PENDING"
+    assert shop.saga(customer, oid) is None
+
+    saga_run.start()  # same groups: resumes after the offsets the killed process committed
+    shop.wait_status(customer, oid, "PAID")
+    shop.wait_status(held_by, held, "CANCELLED")  # the deadline the killed process never saw pass
+    assert shop.payments(held_by, held) == ["FAILED"]
+    steps = shop.wait_saga(held_by, held, "CANCELLED")["steps"]
+    assert [s["trigger"] for s in steps] == ["OrderCreated", "timer:payment"]
+    resumed = shop.wait_saga(customer, oid, "AWAITING_KITCHEN")["steps"]
+    assert [s["trigger"] for s in resumed] == ["OrderCreated", "PaymentSucceeded"]
