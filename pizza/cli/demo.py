@@ -9,6 +9,7 @@ dashboards running. Safe to re-run: every step skips what is already there.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -103,6 +104,7 @@ def demo(
     from pizza.stack.apps import ApiApp, DashboardsApp
 
     configure_logging(json=False)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would bury the progress bars
     platform = get_platform_settings()
     settings = DemoSettings()
     n_history = settings.history_orders if history_orders is None else history_orders

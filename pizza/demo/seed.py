@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pizza.demo.client import PizzaApi
-from pizza.demo.world import Restaurant, World
+from pizza.demo.world import Customer, Restaurant, World
 
 PASSWORD = "demo-password-123"  # noqa: S105 - demo accounts on a local stack
 OPENING_HOURS = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -52,6 +53,7 @@ def seed_world(
     state_file: Path,
     *,
     riders_per_city: int = 4,
+    concurrency: int = 8,
     progress: Callable[[str, int], None] = lambda _s, _n: None,
 ) -> SeededWorld:
     admin = api.as_user(admin_token)
@@ -97,13 +99,18 @@ def seed_world(
             emails.append(email)
         seeded.save(state_file)
         progress("riders", 1)
-    for c in world.customers:
-        if c.key not in seeded.customer_ids:
-            token = api.signup_or_login(c.email, PASSWORD, c.name, c.city.name)
-            seeded.customers[c.key] = c.email
-            seeded.customer_ids[c.key] = str(api.as_user(token).call("GET", "/users/me")["user_id"])
-            if len(seeded.customers) % 50 == 0:
+
+    def sign_up(customer: Customer) -> tuple[str, str, str]:
+        token = api.signup_or_login(customer.email, PASSWORD, customer.name, customer.city.name)
+        return customer.key, customer.email, str(api.as_user(token).call("GET", "/users/me")["user_id"])
+
+    todo = [c for c in world.customers if c.key not in seeded.customer_ids]
+    progress("customers", len(world.customers) - len(todo))
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:  # password hashing dominates: use every worker
+        for i, (key, email, user_id) in enumerate(pool.map(sign_up, todo), start=1):
+            seeded.customers[key], seeded.customer_ids[key] = email, user_id
+            if i % 50 == 0:
                 seeded.save(state_file)
-        progress("customers", 1)
+            progress("customers", 1)
     seeded.save(state_file)
     return seeded
