@@ -30,12 +30,12 @@ class PlatformSettings(BaseSettings):
 
     # --- local stack ports (ignored when DSNs below point elsewhere) -----------------------------
     pg_host: str = "127.0.0.1"
-    pg_port: int = 55432
+    pg_port: int = 15432
     pg_user: str = "postgres"
     pg_password: str = ""
-    redis_port: int = 56379
-    kafka_port: int = 59092
-    mongo_port: int = 57017
+    redis_port: int = 16379
+    kafka_port: int = 19092
+    mongo_port: int = 17017
 
     # --- Postgres: one catalog, N order shards ------------------------------------------------
     shard_count: int = Field(4, ge=1, description="number of local shard databases created by the stack")

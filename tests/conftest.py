@@ -2,7 +2,8 @@
 
 The real local stack runs for the test session on its own ports and state folder, so a developer's
 running stack is never touched. Several checkouts or agents may test at once by choosing another
-``PIZZA_TEST_PORT_BASE`` (default 45000) and ``PIZZA_TEST_NAME``.
+``PIZZA_TEST_PORT_BASE`` (default 25000) and ``PIZZA_TEST_NAME``. Ports stay below the kernel's
+ephemeral range (32768-60999), so an outgoing connection never holds a port the stack needs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-_BASE = int(os.environ.get("PIZZA_TEST_PORT_BASE", "45000"))
+_BASE = int(os.environ.get("PIZZA_TEST_PORT_BASE", "25000"))
 _STATE = REPO / ".pizza-test" / os.environ.get("PIZZA_TEST_NAME", "default")
 
 os.environ.update(
