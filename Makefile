@@ -21,9 +21,8 @@ test: lint  ## lint, then the whole test suite against a real local stack
 test-fast: lint  ## like `make test` without tests marked slow
 	$(UV) pytest -m "not slow"
 
-demo: setup  ## start the stack, migrate, and run the platform end to end on embedded defaults
-	$(UV) pizza stack up
-	$(UV) pizza stack status
+demo: setup  ## run the whole platform end to end on demo data and leave it running
+	$(UV) pizza demo
 
 down:  ## stop the local stack
 	$(UV) pizza stack down
