@@ -1,0 +1,68 @@
+"""Airflow and a CDC relay for the batch end-to-end test (env set in fixtures, never at import)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import get_pipeline_settings
+from pizza.config import REPO_ROOT, PlatformSettings, get_platform_settings
+from streaming.relay.app import CdcRelay, build_relay
+from streaming.relay.status import drop_slots
+from streaming.settings import CdcSettings
+
+DAGS = REPO_ROOT / "dags"
+
+
+@pytest.fixture(scope="module")
+def batch_env(stack: PlatformSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Airflow home + metadata DB, and the lake/warehouse the tasks read at run time, in a fresh folder."""
+    root = tmp_path_factory.mktemp("e2e-batch")
+    home = stack.state_dir / "airflow-e2e"
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "PIZZA_LAKE_URL": str(root / "lake"),
+        "PIZZA_WAREHOUSE_PATH": str(root / "warehouse" / "pizza.duckdb"),
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    home.mkdir(parents=True, exist_ok=True)
+    if str(DAGS) not in sys.path:
+        sys.path.append(str(DAGS))
+    airflow = Path(sys.executable).parent / "airflow"
+    subprocess.run([str(airflow), "db", "migrate"], check=True, env=os.environ.copy(), capture_output=True)
+    get_platform_settings.cache_clear()
+    get_pipeline_settings.cache_clear()
+    yield root
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_platform_settings.cache_clear()
+    get_pipeline_settings.cache_clear()
+
+
+@pytest.fixture
+def relay(stack: PlatformSettings) -> Iterator[CdcRelay]:
+    """A relay on slots of its own: what is written from now on reaches the cdc.* topics."""
+    settings = CdcSettings(
+        slot_prefix=f"e2e_{uuid.uuid4().hex[:10]}",
+        poll_interval_s=0.05,
+        standby_retry_s=0.2,
+        producer={"linger.ms": "1"},
+    )
+    relay = build_relay(stack, settings)
+    relay.run(until_idle=True)
+    yield relay
+    relay.close()
+    drop_slots(stack, settings)
