@@ -193,7 +193,7 @@ class OrderService:
         """Restaurant checks and item prices: the catalog row and the MongoDB menu, read concurrently."""
 
         async def restaurant_row() -> Row | None:
-            async with self.db.catalog.connection() as conn:
+            async with self.db.catalog.connection() as conn, conn.pipeline():  # BEGIN travels with the SELECT
                 return await restaurant_for_order(conn, cart.restaurant_id)
 
         restaurant, document = await asyncio.gather(restaurant_row(), menu_document(self.mongo, cart.restaurant_id))
@@ -262,20 +262,34 @@ class OrderService:
     async def create(self, user: CurrentUser, cart: schemas.Cart, key: str) -> tuple[schemas.Order, bool]:
         """Place the order once per (user, Idempotency-Key); returns (order, created_now).
 
-        The key is claimed first, in the order's own transaction: a retry, or a concurrent twin whose
-        commit our INSERT waited for, is answered from the stored order without pricing anything.
+        The cart is priced before the shard transaction, so the transaction holds its connection only
+        for the key claim and the writes, and never waits for a catalog connection meanwhile (except
+        to redeem a coupon). A retry whose cart no longer prices (menu or hours changed since) is
+        still answered with the order placed the first time.
         """
         fingerprint = request_hash(cart)
+        try:
+            restaurant, lines = await self._price_items(cart)
+        except UnprocessableError:
+            async with self.db.pool_for_user(user.user_id).connection() as conn:
+                earlier = await self._replay(OrderRepository(conn), user, key, fingerprint)
+            if earlier is None:
+                raise
+            return await self._replayed(earlier)
+
         order_id, created_at = new_order_id()
         redeemed: str | None = None
         replay: schemas.Order | None = None
         try:
-            async with self.db.user_tx(user.user_id) as conn:
+            # In pipeline mode BEGIN travels with the key claim and the inserts with COMMIT: two round trips.
+            shard = self.db.pool_for_user(user.user_id)
+            async with shard.connection() as conn, conn.pipeline(), conn.transaction():
                 repo = OrderRepository(conn)
                 if not await repo.claim_key(user.user_id, key, fingerprint, order_id):
+                    # Taken by an earlier request, or by a concurrent twin whose commit this INSERT waited for.
                     replay = await self._replay(repo, user, key, fingerprint)
+                    assert replay is not None, "a key that could not be claimed is committed"
                 else:
-                    restaurant, lines = await self._price_items(cart)
                     address = await self._deliver_to(repo, user, cart)
                     _, fee = self._delivery(restaurant, lines, address)
                     discount = 0
@@ -287,11 +301,9 @@ class OrderService:
                     new = _new_order(
                         order_id, created_at, user, restaurant, result, redeemed, address, key, fingerprint
                     )
-                    # No statement below reads a result: pipelined, they cost one round trip to the shard.
-                    async with conn.pipeline():
-                        await repo.insert_order(new, lines)
-                        await repo.add_first_history(order_id, "PENDING", actor_of(user), created_at)
-                        await repo.add_outbox(_created_event(new, lines))
+                    await repo.insert_order(new, lines)
+                    await repo.add_first_history(order_id, "PENDING", actor_of(user), created_at)
+                    await repo.add_outbox(_created_event(new, lines))
                     order = _placed_order(new, lines, actor_of(user))
         except BaseException:
             if redeemed is not None:
@@ -299,9 +311,7 @@ class OrderService:
                 await self.coupons.release(redeemed, order_id)
             raise
         if replay is not None:
-            ORDERS_PLACED.labels("replayed").inc()
-            await self.project(replay, len(replay.history))  # heals a projection write lost after the first commit
-            return replay, False
+            return await self._replayed(replay)
         ORDERS_PLACED.labels("created").inc()
         if redeemed is not None:
             COUPONS.labels("redeemed").inc()
@@ -309,10 +319,18 @@ class OrderService:
         await self.project(order, 1)
         return order, True
 
-    async def _replay(self, repo: OrderRepository, user: CurrentUser, key: str, fingerprint: str) -> schemas.Order:
-        """The order stored under a taken key, if the request is the same one; 422 otherwise."""
+    async def _replayed(self, order: schemas.Order) -> tuple[schemas.Order, bool]:
+        ORDERS_PLACED.labels("replayed").inc()
+        await self.project(order, len(order.history))  # heals a projection write lost after the first commit
+        return order, False
+
+    async def _replay(
+        self, repo: OrderRepository, user: CurrentUser, key: str, fingerprint: str
+    ) -> schemas.Order | None:
+        """The order stored under the key if the request is the same one (None if the key is free); 422 otherwise."""
         holder = await repo.key_holder(user.user_id, key)
-        assert holder is not None, "a key that could not be claimed is committed"
+        if holder is None:
+            return None
         if holder["request_hash"] != fingerprint:
             raise UnprocessableError(
                 "this Idempotency-Key was already used for a different request; use a new key for a new order",
@@ -336,7 +354,8 @@ class OrderService:
             "updated_at": order.updated_at,
         }  # fmt: skip
         try:
-            async with self.db.catalog_tx() as conn:
+            # BEGIN, the upsert and COMMIT pipelined: the catalog connection is held for one round trip.
+            async with self.db.catalog.connection() as conn, conn.pipeline(), conn.transaction():
                 await RestaurantOrders(conn).upsert(row)
         except Exception:  # logged and counted; the event-fed reconciliation repairs the row
             PROJECTION_FAILURES.inc()

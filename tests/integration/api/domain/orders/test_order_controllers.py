@@ -105,6 +105,29 @@ def test_a_retry_with_the_same_key_and_body_returns_the_same_order(
     assert 'pizza_orders_placed_total{outcome="replayed"}' in metrics
 
 
+def test_a_retry_gets_its_order_even_after_the_menu_changed(
+    http: httpx.Client,
+    admin: ApiUser,
+    customer: ApiUser,
+    make_restaurant: Callable[..., ApiRestaurant],
+    place_order: Callable[..., dict[str, Any]],
+    cart_body: Cart,
+) -> None:
+    restaurant = make_restaurant(with_staff=False)
+    order = place_order(customer, restaurant.restaurant_id, key="before-the-change")
+    menu = http.get(f"/restaurants/{restaurant.restaurant_id}/menu").json()
+    items = [item | {"available": False} if item["id"] == "margherita" else item for item in menu["items"]]
+    changed = http.put(f"/restaurants/{restaurant.restaurant_id}/menu", json={"items": items}, headers=admin.headers)
+    assert changed.status_code == 200, changed.text
+
+    body = cart_body(restaurant.restaurant_id)
+    retry = http.post("/orders", json=body, headers={**customer.headers, "Idempotency-Key": "before-the-change"})
+    assert (retry.status_code, retry.json()["order_id"]) == (200, order["order_id"])
+    fresh = http.post("/orders", json=body, headers={**customer.headers, "Idempotency-Key": "after-the-change"})
+    assert fresh.status_code == 422
+    assert "not available" in fresh.json()["detail"]
+
+
 def test_the_same_key_with_another_body_is_refused(
     http: httpx.Client,
     customer: ApiUser,
