@@ -1,181 +1,48 @@
-"""Ordering logic: quote a cart, place an order exactly once, move it along the state machine.
-
-Writes follow the transactional outbox: the order rows, the status history and the domain event
-are committed together on the user's shard, so an event exists if and only if the change does.
-The restaurant-side projection in the catalog is written right after the shard commit (see
-docs/orders.md for the trade-off); it is an index for staff, never the source of truth.
-"""
+"""``OrderService``: quote a cart, place an order exactly once, read orders, move them, keep the projection."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.db import Databases
 from api.domain.coupons import CouponContext, CouponService
 from api.domain.orders import schemas
 from api.domain.orders.idempotency import request_hash
-from api.domain.orders.metrics import COUPONS, ORDERS_PLACED, PROJECTION_FAILURES, TRANSITIONS
-from api.domain.orders.pagination import Position, parse_cursor
+from api.domain.orders.metrics import COUPONS, ORDERS_PLACED, PROJECTION_FAILURES
+from api.domain.orders.pagination import parse_cursor
 from api.domain.orders.partitioning import created_at_of, new_order_id
 from api.domain.orders.pricing import (
     CartLine,
     Menu,
     PricedLine,
     PricingError,
-    Totals,
     haversine_km,
     price_lines,
     subtotal,
     totals,
 )
 from api.domain.orders.pricing import delivery_fee as fee_for
-from api.domain.orders.repositories import (
-    NewOrder,
-    OrderRepository,
-    RestaurantOrders,
-    Row,
-    menu_document,
-    restaurant_for_order,
-)
+from api.domain.orders.repositories import OrderRepository, RestaurantOrders, Row, menu_document, restaurant_for_order
+from api.domain.orders.services._mapping import created_event, load_order, new_order, page, placed_order, priced_item
+from api.domain.orders.services._transitions import actor_of, change_status_in_tx
 from api.domain.orders.settings import OrderSettings
-from api.domain.orders.states import (
-    ETA_TRANSITIONS,
-    Actor,
-    IllegalTransition,
-    TransitionNotAllowed,
-    cancel_target,
-    check_transition,
-)
+from api.domain.orders.states import Actor, IllegalTransition, cancel_target
 from api.lib.auth import CurrentUser
 from api.lib.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
-from pizza.contracts.events import OrderCreated, OrderLine, OrderStatus, OrderStatusChanged
+from pizza.contracts.events import OrderStatus
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
 RIDER_VISIBLE: frozenset[str] = frozenset({"READY", "PICKED_UP"})
 
 
-@dataclass(frozen=True, slots=True)
-class PricedCart:
-    restaurant: Row
-    lines: list[PricedLine]
-    address: dict[str, Any]
-    distance_km: float
-    delivery_fee_cents: int
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChangeResult:
-    """What ``change_status_in_tx`` did; hand it to ``OrderService.project`` after the commit."""
-
-    order: schemas.Order
-    seq: int
-
-
-def actor_of(user: CurrentUser) -> str:
-    return f"{user.role}:{user.user_id}"
-
-
 def _unprocessable(exc: PricingError) -> UnprocessableError:
     return UnprocessableError(str(exc), title="Cart cannot be ordered")
-
-
-async def load_order(repo: OrderRepository, row: Row) -> schemas.Order:
-    """The full order (items and status history) from its ``orders`` row."""
-    items = await repo.items(row["order_id"], row["created_at"])
-    history = await repo.history(row["order_id"])
-    return schemas.Order(
-        order_id=row["order_id"],
-        user_id=row["user_id"],
-        restaurant_id=row["restaurant_id"],
-        status=row["status"],
-        currency=row["currency"],
-        subtotal_cents=row["subtotal_cents"],
-        discount_cents=row["discount_cents"],
-        delivery_fee_cents=row["delivery_fee_cents"],
-        total_cents=row["total_cents"],
-        city=row["city"],
-        delivery_address=schemas.DeliveryAddress(**row["delivery_address"]),
-        items=[
-            schemas.PricedItem(
-                line_no=i["line_no"], menu_item_id=i["menu_item_id"], name=i["name"], size=i["size"],
-                toppings=list(i["toppings"]), quantity=i["quantity"], unit_price_cents=i["unit_price_cents"],
-                line_total_cents=i["line_total_cents"],
-            )
-            for i in items
-        ],
-        history=[
-            schemas.StatusEntry(seq=h["seq"], from_status=h["from_status"], to_status=h["to_status"],
-                                changed_at=h["changed_at"], reason=h["reason"], changed_by=h["changed_by"])
-            for h in history
-        ],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        coupon_code=row["coupon_code"],
-        estimated_ready_at=row["estimated_ready_at"],
-    )  # fmt: skip
-
-
-async def change_status_in_tx(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    order_id: uuid.UUID,
-    target: OrderStatus,
-    actor: Actor,
-    changed_by: str,
-    reason: str | None = None,
-    estimated_ready_minutes: int | None = None,
-    restaurant_id: uuid.UUID | None = None,
-) -> StatusChangeResult:
-    """Move one order inside the caller's shard transaction: row lock, transition table, history, outbox.
-
-    The payment saga calls this with ``actor="system"`` in the same transaction as its payment row.
-    ``restaurant_id`` (for staff) makes an order of another restaurant look absent.
-    """
-    created_at = created_at_of(order_id)
-    repo = OrderRepository(conn)
-    row = await repo.get(order_id, created_at, for_update=True) if created_at else None
-    if row is None or row["user_id"] != user_id or (restaurant_id and row["restaurant_id"] != restaurant_id):
-        raise NotFoundError(f"there is no order {order_id}")
-    try:
-        check_transition(row["status"], target, actor)
-    except IllegalTransition as exc:
-        raise ConflictError(
-            str(exc), title="Illegal status transition", extra={"current_status": row["status"]}
-        ) from exc
-    except TransitionNotAllowed as exc:
-        raise ForbiddenError(str(exc)) from exc
-    changed_at = datetime.now(UTC)
-    estimated_ready_at = None
-    if estimated_ready_minutes is not None:
-        if (row["status"], target) not in ETA_TRANSITIONS:
-            raise UnprocessableError("`estimated_ready_minutes` is given when accepting or starting to prepare")
-        estimated_ready_at = changed_at + timedelta(minutes=estimated_ready_minutes)
-    await repo.set_status(order_id, row["created_at"], target, estimated_ready_at, changed_at)
-    seq = await repo.add_history(order_id, row["status"], target, changed_by, changed_at, reason)
-    event = OrderStatusChanged(
-        order_id=order_id,
-        user_id=user_id,
-        restaurant_id=row["restaurant_id"],
-        from_status=row["status"],
-        to_status=target,
-        reason=reason,
-        estimated_ready_at=estimated_ready_at,
-        changed_at=changed_at,
-    )
-    await repo.add_outbox(event)
-    TRANSITIONS.labels(target).inc()
-    updated = await repo.get(order_id, row["created_at"])
-    assert updated is not None
-    return StatusChangeResult(await load_order(repo, updated), seq)
 
 
 class OrderService:
@@ -249,7 +116,7 @@ class OrderService:
         return schemas.Quote(
             restaurant_id=cart.restaurant_id,
             currency=restaurant["currency"],
-            items=[_priced_item(line) for line in lines],
+            items=[priced_item(line) for line in lines],
             subtotal_cents=result.subtotal_cents,
             discount_cents=result.discount_cents,
             delivery_fee_cents=result.delivery_fee_cents,
@@ -298,13 +165,11 @@ class OrderService:
                         ctx = self._coupon_context(restaurant, lines, not await repo.has_orders(user.user_id))
                         redeemed, discount = await self.coupons.redeem(cart.coupon_code, order_id, user.user_id, ctx)
                     result = totals(subtotal(lines), discount, fee)
-                    new = _new_order(
-                        order_id, created_at, user, restaurant, result, redeemed, address, key, fingerprint
-                    )
+                    new = new_order(order_id, created_at, user, restaurant, result, redeemed, address, key, fingerprint)
                     await repo.insert_order(new, lines)
                     await repo.add_first_history(order_id, "PENDING", actor_of(user), created_at)
-                    await repo.add_outbox(_created_event(new, lines))
-                    order = _placed_order(new, lines, actor_of(user))
+                    await repo.add_outbox(created_event(new, lines))
+                    order = placed_order(new, lines, actor_of(user))
         except BaseException:
             if redeemed is not None:
                 COUPONS.labels("released").inc()
@@ -396,7 +261,7 @@ class OrderService:
         after = parse_cursor(cursor)
         async with self.db.pool_for_user(user.user_id).connection() as conn:
             rows = await OrderRepository(conn).page_for_user(user.user_id, after, limit + 1)
-        return _page(rows, limit)
+        return page(rows, limit)
 
     async def restaurant_queue(
         self, user: CurrentUser, restaurant_id: uuid.UUID, statuses: list[OrderStatus] | None, cursor: str | None,
@@ -407,7 +272,7 @@ class OrderService:
         after = parse_cursor(cursor)
         async with self.db.catalog.connection() as conn:
             rows = await RestaurantOrders(conn).page(restaurant_id, statuses, after, limit + 1)
-        return _page(rows, limit)
+        return page(rows, limit)
 
     # --- moving along the state machine -------------------------------------------------------------------------
     async def change_status(
@@ -448,94 +313,3 @@ class OrderService:
                 extra={"current_status": current.status},
             ) from exc
         return await self.change_status(user, order_id, target, reason=reason or "cancelled by the customer")
-
-
-def _priced_item(line: PricedLine) -> schemas.PricedItem:
-    return schemas.PricedItem(
-        line_no=line.line_no,
-        menu_item_id=line.menu_item_id,
-        name=line.name,
-        size=line.size,
-        toppings=list(line.toppings),
-        quantity=line.quantity,
-        unit_price_cents=line.unit_price_cents,
-        line_total_cents=line.line_total_cents,
-    )
-
-
-def _new_order(
-    order_id: uuid.UUID, created_at: datetime, user: CurrentUser, restaurant: Row, result: Totals,
-    coupon_code: str | None, address: dict[str, Any], key: str, fingerprint: str,
-) -> NewOrder:  # fmt: skip
-    return NewOrder(
-        order_id=order_id,
-        created_at=created_at,
-        user_id=user.user_id,
-        restaurant_id=restaurant["restaurant_id"],
-        currency=restaurant["currency"],
-        subtotal_cents=result.subtotal_cents,
-        discount_cents=result.discount_cents,
-        delivery_fee_cents=result.delivery_fee_cents,
-        total_cents=result.total_cents,
-        coupon_code=coupon_code,
-        city=restaurant["city"],
-        delivery_address=address,
-        idempotency_key=key,
-        request_hash=fingerprint,
-    )
-
-
-def _placed_order(order: NewOrder, lines: list[PricedLine], changed_by: str) -> schemas.Order:
-    """The order as just written, built from memory (no read-back inside the hot transaction)."""
-    return schemas.Order(
-        order_id=order.order_id,
-        user_id=order.user_id,
-        restaurant_id=order.restaurant_id,
-        status="PENDING",
-        currency=order.currency,
-        subtotal_cents=order.subtotal_cents,
-        discount_cents=order.discount_cents,
-        delivery_fee_cents=order.delivery_fee_cents,
-        total_cents=order.total_cents,
-        city=order.city,
-        delivery_address=schemas.DeliveryAddress(**order.delivery_address),
-        items=[_priced_item(line) for line in lines],
-        history=[schemas.StatusEntry(seq=1, from_status=None, to_status="PENDING", changed_at=order.created_at,
-                                     changed_by=changed_by)],
-        created_at=order.created_at,
-        updated_at=order.created_at,
-        coupon_code=order.coupon_code,
-    )  # fmt: skip
-
-
-def _created_event(order: NewOrder, lines: list[PricedLine]) -> OrderCreated:
-    return OrderCreated(
-        order_id=order.order_id,
-        user_id=order.user_id,
-        restaurant_id=order.restaurant_id,
-        city=order.city,
-        currency=order.currency,
-        subtotal_cents=order.subtotal_cents,
-        discount_cents=order.discount_cents,
-        delivery_fee_cents=order.delivery_fee_cents,
-        total_cents=order.total_cents,
-        coupon_code=order.coupon_code,
-        delivery_lat=order.delivery_address["lat"],
-        delivery_lon=order.delivery_address["lon"],
-        items=[
-            OrderLine(menu_item_id=line.menu_item_id, name=line.name, size=line.size, quantity=line.quantity,
-                      unit_price_cents=line.unit_price_cents)
-            for line in lines
-        ],
-        created_at=order.created_at,
-    )  # fmt: skip
-
-
-def _page(rows: list[Row], limit: int) -> schemas.OrderPage:
-    items = [
-        schemas.OrderSummary(**{f: r[f] for f in schemas.OrderSummary.__struct_fields__ if f in r})
-        for r in rows[:limit]
-    ]
-    more = len(rows) > limit
-    next_cursor = Position(items[-1].created_at, items[-1].order_id).encode() if more and items else None
-    return schemas.OrderPage(items=items, next_cursor=next_cursor)
