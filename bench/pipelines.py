@@ -125,6 +125,7 @@ def main() -> None:
     started = time.perf_counter()
     get_spark(settings, "bench")
     print(f"Spark session start ({settings.spark_master}): {time.perf_counter() - started:.1f} s (not in the figures)")
+    run_size(1, max(50, args.base // 10), args.days, settings)  # warm-up: JIT and caches, not printed
     header = f"{'size':>5} {'orders':>7} {'raw rows':>9} | {'spark compact':>13} {'spark facts':>11} | "
     header += f"{'duckdb compact':>14} {'duckdb facts':>12} | agree"
     print(header)

@@ -20,7 +20,7 @@ from google.cloud import bigquery
 
 from pipelines.loaders.base import Dataset, WarehouseLoader
 from pipelines.settings import PipelineSettings
-from pizza.contracts.curated import PARTITION_DATE, ColumnType
+from pizza.contracts.curated import CURATED_SCHEMA_VERSION, PARTITION_DATE, ColumnType
 
 BIGQUERY_TYPES: dict[ColumnType, str] = {
     "string": "STRING",
@@ -74,7 +74,7 @@ class BigQueryLoader(WarehouseLoader):
         table = bigquery.Table(self.table_id(dataset), schema=bigquery_schema(dataset))
         table.time_partitioning = partitioning()
         table.clustering_fields = list(dataset.cluster_by)
-        table.description = f"Pizza Platform {dataset.prefix} dataset {dataset.name} (contract v1)"
+        table.description = f"Pizza Platform {dataset.prefix}/{dataset.name}, contract v{CURATED_SCHEMA_VERSION}"
         return table
 
     def load_job_config(self, dataset: Dataset) -> bigquery.LoadJobConfig:

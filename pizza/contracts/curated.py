@@ -26,7 +26,9 @@ from typing import Literal
 
 import pyarrow as pa
 
-CURATED_SCHEMA_VERSION = 1
+CURATED_SCHEMA_VERSION = 2
+# v2 (additive): orders.estimated_ready_at; payments.fraud_score, fraud_reasons, review_decision, reviewed_at,
+# refunded_at; restaurants.rating_sum. Columns the source lacks in older changes are null.
 
 ColumnType = Literal["string", "json", "bigint", "int", "double", "boolean", "timestamp", "date"]
 Columns = dict[str, ColumnType]
@@ -126,6 +128,7 @@ ORDERS = CuratedTable(
         "request_hash": "string",
         "created_at": "timestamp",
         "updated_at": "timestamp",
+        "estimated_ready_at": "timestamp",
     },
 )
 
@@ -182,6 +185,11 @@ PAYMENTS = CuratedTable(
         "failure_reason": "string",
         "created_at": "timestamp",
         "updated_at": "timestamp",
+        "fraud_score": "int",
+        "fraud_reasons": "json",
+        "review_decision": "string",
+        "reviewed_at": "timestamp",
+        "refunded_at": "timestamp",
     },
 )
 
@@ -245,6 +253,7 @@ RESTAURANTS = CuratedTable(
         "opening_hours": "json",
         "rating_avg": "double",
         "rating_count": "int",
+        "rating_sum": "bigint",
         "is_active": "boolean",
         "created_at": "timestamp",
         "updated_at": "timestamp",
