@@ -203,6 +203,27 @@ class OrderRepository:
              "id": cursor.order_id if cursor else None, "limit": limit},
         )  # fmt: skip
 
+    async def projection_rows(self, created_since: datetime, after: Position | None, limit: int) -> list[Row]:
+        """Orders created since a time, oldest first, shaped as ``restaurant_orders`` rows (for repairs).
+
+        The time bound prunes to the recent monthly partitions; ``status_seq`` is the history's last entry.
+        """
+        after_clause = "AND (o.created_at, o.order_id) > (%(at)s, %(id)s)" if after else ""
+        return await self._all(
+            f"""SELECT o.order_id, o.restaurant_id, o.user_id, o.status, o.currency, o.total_cents,
+                       o.estimated_ready_at, o.created_at, o.updated_at,
+                       (SELECT coalesce(max(h.seq), 1) FROM order_status_history h
+                         WHERE h.order_id = o.order_id) AS status_seq,
+                       (SELECT coalesce(sum(i.quantity), 0) FROM order_items i
+                         WHERE i.order_id = o.order_id AND i.order_created_at = o.created_at) AS item_count
+                  FROM orders o
+                 WHERE o.created_at >= %(since)s {after_clause}
+                 ORDER BY o.created_at, o.order_id
+                 LIMIT %(limit)s""",
+            {"since": created_since, "at": after.created_at if after else None,
+             "id": after.order_id if after else None, "limit": limit},
+        )  # fmt: skip
+
 
 class RestaurantOrders:
     """The catalog projection of every order, keyed by restaurant: the staff queue without a shard fan-out."""
