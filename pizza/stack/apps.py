@@ -67,6 +67,11 @@ class ApiApp(AppProcess):
     command = ("api",)
     health_path = "/ready"
 
+    def running(self) -> bool:
+        """`pizza api` execs Granian, whose process title then names the app instead of our command."""
+        pid = self.pid()
+        return process.is_alive(pid, self.expect) or process.is_alive(pid, "api.app:create_app")
+
     @property
     def port(self) -> int:
         return self.ports.api_port

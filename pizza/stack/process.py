@@ -71,22 +71,30 @@ def spawn(argv: Sequence[str], *, log_file: Path, pid_file: Path, env: dict[str,
     return proc.pid
 
 
-def terminate(pid: int, timeout: float = 15.0) -> None:
-    """SIGTERM the process (and its group if it leads one), SIGKILL after ``timeout``."""
+def terminate(pid: int, timeout: float = 20.0) -> None:
+    """SIGTERM the process (its whole group if it leads one), SIGKILL the group after ``timeout``."""
+    _signal(pid, signal.SIGTERM)
+    if not _wait_gone(pid, timeout):
+        _signal(pid, signal.SIGKILL)
+        _wait_gone(pid, 10.0)
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         if os.getpgid(pid) == pid:
-            os.killpg(pid, signal.SIGTERM)
+            os.killpg(pid, sig)
         else:
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, sig)
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        _reap(pid)  # a child of ours stays a zombie until reaped
         if not is_alive(pid):
-            _reap(pid)
-            return
+            return True
         time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
-    _reap(pid)
+    return False
 
 
 def _reap(pid: int) -> None:

@@ -94,10 +94,9 @@ class Service(ABC):
 
     def stop(self) -> bool:
         pid = self.pid()
-        if not process.is_alive(pid, self.expect):
+        if pid is None or not self.running():
             self.pid_file.unlink(missing_ok=True)
             return False
-        assert pid is not None
         process.terminate(pid)
         self.pid_file.unlink(missing_ok=True)
         return True
