@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from pipelines.settings import get_pipeline_settings
@@ -65,19 +64,14 @@ def archive_old_partitions(shard: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in asdict(m).items() if k != "files"} for m in moved]
 
 
-def dbt_command(*args: str) -> list[str]:
-    """The ``dbt`` of this interpreter's environment, on the repository's project and profiles."""
-    dbt = Path(sys.executable).parent / "dbt"
-    project = REPO_ROOT / "dbt"
-    return [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
-
-
 def run_dbt_build(target: str | None = None) -> str:
-    """``dbt build`` against the warehouse the loader just filled; raises with dbt's output on failure."""
+    """``pizza dbt build``: dbt build against the warehouse the loader just filled, then (on DuckDB) publish
+    the marts snapshot the dashboards read. Raises with dbt's output on failure."""
     env = {**os.environ, "PIZZA_WAREHOUSE_PATH": str(get_platform_settings().warehouse)}
     if target:
-        env["DBT_TARGET"] = target
-    proc = subprocess.run(dbt_command("build"), cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
+        env["PIZZA_DBT_TARGET"] = target
+    command = [sys.executable, "-m", "pizza.cli.main", "dbt", "build"]
+    proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
     tail = "\n".join(proc.stdout.splitlines()[-25:])
     if proc.returncode != 0:
         raise RuntimeError(f"dbt build failed ({proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}")
