@@ -39,7 +39,7 @@ def test_a_missing_future_month_is_created_again_on_every_shard(stack: PlatformS
         assert newest_partition(conn, "public.orders") == before
     horizon = datetime.now(UTC) + timedelta(days=3 * 28)
     assert all(r.covered_until > horizon for r in results)
-    assert all(r.partitions >= 15 for r in results)
+    assert all(r.partitions >= 4 for r in results)  # this month and three ahead; older ones may be archived
 
 
 def test_rows_that_fell_into_the_default_partition_are_reported(stack: PlatformSettings) -> None:
