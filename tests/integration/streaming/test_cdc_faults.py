@@ -202,22 +202,28 @@ def test_killing_the_relay_and_the_sink_at_random_loses_nothing_and_writes_no_of
     relay_proc.start()
     sink_proc.start()
 
+    drill_over = threading.Event()
+
     def burst() -> None:
-        for n in range(ORDERS):
+        """At least ORDERS orders, and on until every kill has happened during real writes (slow machines)."""
+        n = 0
+        while n < ORDERS or not drill_over.is_set():
             order = fast_writer.place(lines=2)
             if n % 5 == 0:
                 fast_writer.change_status(order, "PAID")
+            n += 1
 
     writing = threading.Thread(target=burst)
     started = time.monotonic()
     writing.start()
     chaos = random.Random(7)
-    while writing.is_alive() and (relay_proc.kills < KILLS_EACH or sink_proc.kills < KILLS_EACH):
+    while relay_proc.kills < KILLS_EACH or sink_proc.kills < KILLS_EACH:
         victim = chaos.choice([p for p in (relay_proc, sink_proc) if p.kills < KILLS_EACH])
         victim.wait_working()
         writing.join(chaos.uniform(0.3, 2.5))  # at a random moment of real work
         victim.kill()
         victim.start()
+    drill_over.set()
     writing.join()
     write_seconds = time.monotonic() - started
     relay_proc.kill()
