@@ -105,6 +105,7 @@ class EventConsumer:
         self.dead_letters = DeadLetters(bootstrap, f"{name}:{options.group_id}")
         self.heartbeat = obs.Heartbeat(name, stale_after_s)
         self.handled = 0
+        self.dead_lettered = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; then leave the group (its partitions go to the others at once)."""
@@ -200,5 +201,6 @@ class EventConsumer:
 
     def _dead_letter(self, message: Message, reason: str) -> None:
         self.dead_letters.send(message, reason)
+        self.dead_lettered += 1
         obs.DEAD_LETTERS.labels(self.name).inc()
         obs.MESSAGES.labels(self.name, "dead_letter").inc()
