@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import psycopg
+import pyarrow.dataset as pads
 import pytest
 
 from pipelines.io.lakefs import location
@@ -88,21 +89,23 @@ def test_compaction_load_and_dbt_chain_reconciles_with_the_source(batch_env: Pat
         _run("build_with_dbt.py", "dbt_build")
 
 
-def _seed_old_orders(stack: PlatformSettings, shard: str, months_back: list[int]) -> dict[str, int]:
-    """Delivered orders on the first days of past months, partitions recreated if an earlier test archived them."""
+def _seed_old_orders(stack: PlatformSettings, shard: str, months_back: list[int]) -> dict[str, list[str]]:
+    """Delivered orders early in past months (partitions recreated if an earlier test archived them);
+    returns {month: order ids}."""
     today = datetime.now(UTC).date()
     with psycopg.connect(stack.catalog) as conn:
         shard_map = ShardMap.load(conn)
     user_id = new_id()
     while shard_map.shard_for_user(user_id) != shard:
         user_id = new_id()
-    seeded: dict[str, int] = {}
+    seeded: dict[str, list[str]] = {}
     with psycopg.connect(stack.shards[shard]) as conn:
         for back in months_back:
             index = today.year * 12 + today.month - 1 - back
             month = datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
             for parent in ("public.orders", "public.order_items"):
                 conn.execute("SELECT partman.create_partition_time(%s, %s::timestamptz[])", (parent, [month]))
+            ids = seeded.setdefault(f"{month:%Y-%m}", [])
             for n in range(2):
                 created = month + timedelta(days=2, hours=n)
                 order_id = new_id()
@@ -117,7 +120,7 @@ def _seed_old_orders(stack: PlatformSettings, shard: str, months_back: list[int]
                            unit_price_cents, line_total_cents) VALUES (%s,1,%s,'marinara','Marinara',2,500,1000)""",
                     (order_id, created),
                 )
-            seeded[f"{month:%Y-%m}"] = 2
+                ids.append(str(order_id))
     return seeded
 
 
@@ -125,17 +128,26 @@ def test_partition_maintenance_and_archive_moves_old_months(stack: PlatformSetti
     seeded = _seed_old_orders(stack, "shard_3", [8, 7, 1])
     _run("partition_maintenance_and_archive.py", "partition_maintenance_and_archive")
 
+    old, recent = sorted(seeded)[:2], sorted(seeded)[-1]
     with psycopg.connect(stack.shards["shard_3"]) as conn:
-        logged = dict(
-            conn.execute(
-                "SELECT to_char(month, 'YYYY-MM'), row_count FROM archived_partitions WHERE parent_table = 'orders'"
+        logged = {m for (m,) in conn.execute("SELECT to_char(month, 'YYYY-MM') FROM archived_partitions").fetchall()}
+        in_postgres = {
+            r[0]
+            for r in conn.execute(
+                "SELECT order_id::text FROM orders WHERE order_id::text = ANY(%s)",
+                ([i for ids in seeded.values() for i in ids],),
             ).fetchall()
+        }
+    archive = location(str(batch_env / "archive"), PipelineSettings())
+    with duckdb.connect() as con:
+        con.register(
+            "archived",
+            pads.dataset(archive.path("orders"), filesystem=archive.fs, format="parquet", partitioning="hive"),
         )
-        recent = min(seeded)  # sorted months: the 8- and 7-month-old ones go, last month stays
-        kept = conn.execute("SELECT to_char(created_at, 'YYYY-MM'), count(*) FROM orders GROUP BY 1").fetchall()
-    old = sorted(seeded)[:2]
+        in_archive = {r[0] for r in con.execute("SELECT order_id FROM archived WHERE shard = 'shard_3'").fetchall()}
     for month in old:
-        assert logged.get(month, 0) >= seeded[month], f"{month} not archived"
-        assert (batch_env / "archive" / "orders" / "shard=shard_3" / f"month={month}" / "_manifest.json").exists()
-    assert dict(kept).get(sorted(seeded)[-1]) == seeded[sorted(seeded)[-1]], "recent months stay in Postgres"
-    assert recent not in dict(kept)
+        assert month in logged, f"{month} not recorded as archived"
+        assert set(seeded[month]) <= in_archive, f"{month} orders missing from the archive"
+        assert not set(seeded[month]) & in_postgres, f"{month} orders still in Postgres"
+    assert set(seeded[recent]) <= in_postgres, "recent months stay in Postgres"
+    assert not set(seeded[recent]) & in_archive
