@@ -1,66 +1,68 @@
-"""Daily refresh of the marketers' recommendation feed: train -> evaluate -> gate -> publish.
+"""**recommendations_refresh** (daily): train -> evaluate -> gate -> publish the marketers' recommendation feed.
 
-Wiring only: every task calls ``pipelines.recommendations.refresh``. The gate task fails at once (no
-retry) when ALS does not beat the best baseline on recall@10; publish then never runs and the feed
-published by an earlier run stays in the warehouse, the exports and the API's serving store.
+Wiring only: every task calls ``pipelines.recommendations.refresh``. ALS is trained on the curated lake,
+scored against popularity and co-occurrence on a time-based hold-out, and published (warehouse table,
+marketing exports per segment, the API's serving store) only if it beats the best baseline on recall@10.
+The gate task fails at once, without retries, when it does not: publish never runs and the feed of an
+earlier run stays live. Produces ``recommendation_feed``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import dag, task
+from airflow.sdk import Asset, dag, get_current_context, task
+from dag_defaults import DEFAULT_ARGS, START
 
-DEFAULT_ARGS = {
-    "owner": "data-platform",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=5),
-    "execution_timeout": timedelta(hours=3),
-}
+# Logical URI like the shared assets (dags/assets.py): where the warehouse lives is configuration.
+FEED = Asset(name="recommendation_feed", uri="x-pizza://warehouse/customer_recommendations", group="warehouse")
 
 
 @dag(
     dag_id="recommendations_refresh",
     schedule="@daily",
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    start_date=START,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    dagrun_timeout=timedelta(hours=4),
     tags=["recommendations", "spark", "marketing"],
     doc_md=__doc__,
 )
 def recommendations_refresh() -> None:
-    @task
+    @task(execution_timeout=timedelta(hours=2))
     def train() -> str:
         from pipelines.recommendations import refresh
 
         return refresh.train(refresh.Context.from_env())
 
-    @task
-    def evaluate(run_id: str) -> str:
+    @task(execution_timeout=timedelta(minutes=30))
+    def evaluate(recs_run: str) -> str:  # not `run_id`: Airflow reserves that name for its own run
         from pipelines.recommendations import refresh
 
-        refresh.evaluate(refresh.Context.from_env(), run_id)
-        return run_id
+        refresh.evaluate(refresh.Context.from_env(), recs_run)
+        return recs_run
 
-    @task
-    def gate(run_id: str) -> str:
+    @task(execution_timeout=timedelta(minutes=5))
+    def gate(recs_run: str) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
         from pipelines.recommendations import refresh
         from pipelines.recommendations.gate import ModelRejected
 
         try:
-            refresh.check_gate(refresh.Context.from_env(), run_id)
-        except ModelRejected as exc:  # a verdict, not an outage: retrying cannot change it
+            refresh.check_gate(refresh.Context.from_env(), recs_run)
+        except ModelRejected as exc:  # a verdict, not an outage: a retry cannot change it
             raise AirflowFailException(str(exc)) from exc
-        return run_id
+        return recs_run
 
-    @task
-    def publish(run_id: str) -> None:
+    @task(outlets=[FEED], execution_timeout=timedelta(hours=1))
+    def publish(recs_run: str) -> dict[str, int]:
         from pipelines.recommendations import refresh
 
-        refresh.publish(refresh.Context.from_env(), run_id)
+        rows = refresh.publish(refresh.Context.from_env(), recs_run)
+        get_current_context()["outlet_events"][FEED].extra = {"recs_run": recs_run, **rows}
+        return rows
 
     publish(gate(evaluate(train())))
 

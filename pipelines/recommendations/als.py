@@ -16,30 +16,31 @@ from pipelines.recommendations.ranking import candidate_depth, top_n
 from pipelines.recommendations.settings import RecommendationSettings
 
 
-def als_estimator(settings: RecommendationSettings) -> ALS:
+def als_estimator(settings: RecommendationSettings, item_type: str) -> ALS:
+    params = settings.als(item_type)
     return ALS(
         userCol="user_idx",
         itemCol="item_idx",
         ratingCol="purchases",
         implicitPrefs=True,
         coldStartStrategy="drop",
-        rank=settings.rank,
-        regParam=settings.reg_param,
-        alpha=settings.alpha,
-        maxIter=settings.max_iter,
+        rank=params.rank,
+        regParam=params.reg_param,
+        alpha=params.alpha,
+        maxIter=params.max_iter,
         seed=settings.seed,
         numUserBlocks=settings.num_blocks,
         numItemBlocks=settings.num_blocks,
     )
 
 
-def fit(feedback: DataFrame, settings: RecommendationSettings) -> PipelineModel:
-    """Fit on (user_id, item_id, purchases) of ONE item type."""
+def fit(feedback: DataFrame, settings: RecommendationSettings, item_type: str) -> PipelineModel:
+    """Fit on (user_id, item_id, purchases) of ``item_type`` with that type's hyper-parameters."""
     pipeline = Pipeline(
         stages=[
             StringIndexer(inputCol="user_id", outputCol="user_idx", handleInvalid="skip"),
             StringIndexer(inputCol="item_id", outputCol="item_idx", handleInvalid="skip"),
-            als_estimator(settings),
+            als_estimator(settings, item_type),
         ]
     )
     return pipeline.fit(feedback.select("user_id", "item_id", "purchases"))

@@ -112,7 +112,7 @@ def train(ctx: Context, run_id: str | None = None, *, now: datetime | None = Non
         holdout = [pop.withColumn("method", F.lit("popularity")), cooc.withColumn("method", F.lit("cooccurrence"))]
     for item_type in item_types:
         with _stage(run_id, "holdout_als", item_type=item_type):
-            model = als.fit(_of_type(train_feedback, item_type), settings)
+            model = als.fit(_of_type(train_feedback, item_type), settings, item_type)
             users = _of_type(eval_users, item_type)
             holdout.append(als.recommend(model, item_type, users, k, seen).withColumn("method", F.lit(gate.ALS)))
     with _stage(run_id, "holdout_write"):
@@ -125,7 +125,7 @@ def train(ctx: Context, run_id: str | None = None, *, now: datetime | None = Non
     for item_type in item_types:
         with _stage(run_id, "feed_als", item_type=item_type):
             typed = _of_type(full_feedback, item_type)
-            model = als.fit(typed, settings)
+            model = als.fit(typed, settings, item_type)
             model.write().overwrite().save(run.spark_uri(f"models/{item_type}"))
             feeds.append(als.recommend(model, item_type, typed.select("user_id"), settings.top_n, seen_full))
     if not feeds:
@@ -262,6 +262,11 @@ def check_gate(ctx: Context, run_id: str) -> None:
 def publish(ctx: Context, run_id: str) -> dict[str, int]:
     """Exports per segment, the serving store, then the warehouse table (which marks the run published)."""
     check_gate(ctx, run_id)  # never publish a rejected run, even when called on its own
+    if ctx.pipeline.warehouse_kind != "duckdb":
+        # refuse before anything is written rather than leave the warehouse behind the other feeds
+        raise NotImplementedError(
+            f"the feed can be published to the DuckDB warehouse only, not {ctx.pipeline.warehouse_kind!r} yet"
+        )
     run, spark = ctx.run(run_id), ctx.spark()
     payload = run.read_json("metrics.json")
     ctx.lake.delete_dir(run.exports)

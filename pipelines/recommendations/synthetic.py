@@ -136,8 +136,9 @@ def generate(spec: SyntheticSpec) -> dict[str, pa.Table]:
     start = spec.end - timedelta(days=spec.days)
     span_s = spec.days * 86400
 
-    orders: dict[str, list[object]] = {name: [] for name in ORDERS.columns}
-    items: dict[str, list[object]] = {name: [] for name in ORDER_ITEMS.columns}
+    # rows as dicts: a column the contract adds later and we do not fill is simply null
+    orders: list[dict[str, object]] = []
+    items: list[dict[str, object]] = []
     lsn = 0
     for _ in range(spec.n_users):
         user_id = _uuid(rng)
@@ -165,83 +166,83 @@ def generate(spec: SyntheticSpec) -> dict[str, pa.Table]:
                 line_total = int(rest.dish_prices[d]) * quantity
                 subtotal += line_total
                 lsn += 1
-                for key, value in (
-                    ("order_id", order_id),
-                    ("line_no", line_no),
-                    ("order_created_at", created),
-                    ("menu_item_id", rest.dish_ids[d]),
-                    ("name", rest.dish_names[d]),
-                    ("size", "medium"),
-                    ("toppings", "[]"),
-                    ("quantity", quantity),
-                    ("unit_price_cents", int(rest.dish_prices[d])),
-                    ("line_total_cents", line_total),
-                    ("_shard", "shard_0"),
-                    ("_lsn", lsn),
-                    ("_commit_ts", created),
-                    (PARTITION_DATE, created.date()),
-                ):
-                    items[key].append(value)
+                items.append(
+                    {
+                        "order_id": order_id,
+                        "line_no": line_no,
+                        "order_created_at": created,
+                        "menu_item_id": rest.dish_ids[d],
+                        "name": rest.dish_names[d],
+                        "size": "medium",
+                        "toppings": "[]",
+                        "quantity": quantity,
+                        "unit_price_cents": int(rest.dish_prices[d]),
+                        "line_total_cents": line_total,
+                        "_shard": "shard_0",
+                        "_lsn": lsn,
+                        "_commit_ts": created,
+                        PARTITION_DATE: created.date(),
+                    }
+                )
             status = "CANCELLED" if rng.random() < spec.cancel_rate else "DELIVERED"
             updated = created + timedelta(minutes=40)
             lsn += 1
-            for key, value in (
-                ("order_id", order_id),
-                ("user_id", user_id),
-                ("restaurant_id", rest.restaurant_id),
-                ("status", status),
-                ("currency", currency),
-                ("subtotal_cents", subtotal),
-                ("discount_cents", 0),
-                ("delivery_fee_cents", 299),
-                ("total_cents", subtotal + 299),
-                ("coupon_code", None),
-                ("city", city),
-                ("delivery_address", json.dumps({"line1": "1 Synthetic Street", "city": city})),
-                ("delivery_lat", lat),
-                ("delivery_lon", lon),
-                ("idempotency_key", None),
-                ("request_hash", None),
-                ("created_at", created),
-                ("updated_at", updated),
-                ("_shard", "shard_0"),
-                ("_lsn", lsn),
-                ("_commit_ts", updated),
-                (PARTITION_DATE, created.date()),
-            ):
-                orders[key].append(value)
+            orders.append(
+                {
+                    "order_id": order_id,
+                    "user_id": user_id,
+                    "restaurant_id": rest.restaurant_id,
+                    "status": status,
+                    "currency": currency,
+                    "subtotal_cents": subtotal,
+                    "discount_cents": 0,
+                    "delivery_fee_cents": 299,
+                    "total_cents": subtotal + 299,
+                    "city": city,
+                    "delivery_address": json.dumps({"line1": "1 Synthetic Street", "city": city}),
+                    "delivery_lat": lat,
+                    "delivery_lon": lon,
+                    "created_at": created,
+                    "updated_at": updated,
+                    "_shard": "shard_0",
+                    "_lsn": lsn,
+                    "_commit_ts": updated,
+                    PARTITION_DATE: created.date(),
+                }
+            )
 
-    restaurant_rows: dict[str, list[object]] = {name: [] for name in RESTAURANTS.columns}
+    restaurant_rows: list[dict[str, object]] = []
     for r in restaurants:
         city, country, tz, currency, lat, lon = CITIES[r.city_index]
-        for key, value in (
-            ("restaurant_id", r.restaurant_id),
-            ("name", r.name),
-            ("city", city),
-            ("country", country),
-            ("timezone", tz),
-            ("currency", currency),
-            ("cuisine", "pizza"),
-            ("address", f"{r.city_index + 1} Via Synthetic, {city}"),
-            ("lat", lat),
-            ("lon", lon),
-            ("opening_hours", "{}"),
-            ("rating_avg", 4.2),
-            ("rating_count", 10),
-            ("is_active", True),
-            ("created_at", start),
-            ("updated_at", start),
-            ("_shard", "catalog"),
-            ("_lsn", 0),
-            ("_commit_ts", start),
-            (PARTITION_DATE, start.date()),
-        ):
-            restaurant_rows[key].append(value)
+        restaurant_rows.append(
+            {
+                "restaurant_id": r.restaurant_id,
+                "name": r.name,
+                "city": city,
+                "country": country,
+                "timezone": tz,
+                "currency": currency,
+                "cuisine": "pizza",
+                "address": f"{r.city_index + 1} Via Synthetic, {city}",
+                "lat": lat,
+                "lon": lon,
+                "opening_hours": "{}",
+                "rating_avg": 4.2,
+                "rating_count": 10,
+                "is_active": True,
+                "created_at": start,
+                "updated_at": start,
+                "_shard": "catalog",
+                "_lsn": 0,
+                "_commit_ts": start,
+                PARTITION_DATE: start.date(),
+            }
+        )
 
     return {
-        ORDERS.name: pa.Table.from_pydict(orders, schema=ORDERS.arrow_schema()),
-        ORDER_ITEMS.name: pa.Table.from_pydict(items, schema=ORDER_ITEMS.arrow_schema()),
-        RESTAURANTS.name: pa.Table.from_pydict(restaurant_rows, schema=RESTAURANTS.arrow_schema()),
+        ORDERS.name: pa.Table.from_pylist(orders, schema=ORDERS.arrow_schema()),
+        ORDER_ITEMS.name: pa.Table.from_pylist(items, schema=ORDER_ITEMS.arrow_schema()),
+        RESTAURANTS.name: pa.Table.from_pylist(restaurant_rows, schema=RESTAURANTS.arrow_schema()),
     }
 
 

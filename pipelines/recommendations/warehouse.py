@@ -77,8 +77,7 @@ def publish_feed(path: Path, feed: ds.Dataset, run_id: str) -> int:
         con.register("feed_source", feed)
         con.execute(f"CREATE OR REPLACE TABLE {WAREHOUSE_SCHEMA}.{FEED_TABLE} AS SELECT {casts} FROM feed_source")
         con.execute(f"UPDATE {WAREHOUSE_SCHEMA}.{RUNS_TABLE} SET published = true WHERE run_id = ?", [run_id])
-        found = con.execute(f"SELECT count(*) FROM {WAREHOUSE_SCHEMA}.{FEED_TABLE}").fetchone()
+        rows = int(con.execute(f"SELECT count(*) FROM {WAREHOUSE_SCHEMA}.{FEED_TABLE}").fetchall()[0][0])
         con.unregister("feed_source")
-    rows = int(found[0]) if found else 0
     log.info("recs.warehouse_published", run_id=run_id, rows=rows, warehouse=str(path))
     return rows

@@ -6,11 +6,11 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from pipelines.recommendations import als
-from pipelines.recommendations.settings import RecommendationSettings
+from pipelines.recommendations.settings import AlsParams, RecommendationSettings
 
 pytestmark = pytest.mark.integration
 
-SETTINGS = RecommendationSettings(rank=4, max_iter=10, reg_param=0.01, alpha=10.0, num_blocks=2)
+SETTINGS = RecommendationSettings(dish=AlsParams(rank=4, max_iter=10, reg_param=0.01, alpha=10.0), num_blocks=2)
 GROUPS = {"a": ["a1", "a2", "a3", "a4", "a5"], "b": ["b1", "b2", "b3", "b4", "b5"]}
 
 
@@ -32,7 +32,7 @@ def feedback(spark: SparkSession) -> DataFrame:
 
 
 def test_recommends_the_missing_dish_of_the_customers_group_first(spark: SparkSession, feedback: DataFrame) -> None:
-    model = als.fit(feedback, SETTINGS)
+    model = als.fit(feedback, SETTINGS, "dish")
     seen = feedback.selectExpr("user_id", "'dish' AS item_type", "item_id")
     asked = spark.createDataFrame([("a00",), ("a07",), ("b03",), ("stranger",)], "user_id string")
     recs = als.recommend(model, "dish", asked, n=3, seen=seen).orderBy("user_id", "rank").collect()
@@ -50,8 +50,8 @@ def test_recommends_the_missing_dish_of_the_customers_group_first(spark: SparkSe
 
 def test_without_exclusion_ranks_cover_n_and_a_refit_ranks_the_same(spark: SparkSession, feedback: DataFrame) -> None:
     asked = spark.createDataFrame([("a01",), ("b02",)], "user_id string")
-    first = als.recommend(als.fit(feedback, SETTINGS), "dish", asked, n=5).orderBy("user_id", "rank").collect()
-    again = als.recommend(als.fit(feedback, SETTINGS), "dish", asked, n=5).orderBy("user_id", "rank").collect()
+    first = als.recommend(als.fit(feedback, SETTINGS, "dish"), "dish", asked, n=5).orderBy("user_id", "rank").collect()
+    again = als.recommend(als.fit(feedback, SETTINGS, "dish"), "dish", asked, n=5).orderBy("user_id", "rank").collect()
     assert [(r.user_id, r.rank, r.item_id) for r in first] == [(r.user_id, r.rank, r.item_id) for r in again]
     assert [r.rank for r in first if r.user_id == "a01"] == [1, 2, 3, 4, 5]
     top_a01 = {r.item_id for r in first if r.user_id == "a01"}
