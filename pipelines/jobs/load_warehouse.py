@@ -122,7 +122,7 @@ def run(
             log.info("load.dataset_done", dataset=dataset.name, partitions=len(result.loaded.get(dataset.name, {})))
     quality.enforce(checks)
     result.seconds = round(time.monotonic() - started, 2)
-    log.info("load.done", target=result.target, rows=result.loaded_rows, seconds=result.seconds)
+    log.info("load.done", warehouse=result.target, rows=result.loaded_rows, seconds=result.seconds)
     return result
 
 

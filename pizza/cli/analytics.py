@@ -131,7 +131,7 @@ def run_dbt(
         "sources.json" if args[:2] == ["source", "freshness"] else "run_results.json"
     )
     results_file.unlink(missing_ok=True)
-    log.info("dbt.start", command=" ".join(command[1:]), target=settings.target)
+    log.info("dbt.start", command=" ".join(command[1:]), dbt_target=settings.target)
     completed = subprocess.run(
         command,
         env=env,
