@@ -59,7 +59,7 @@ def create_app(settings: ApiSettings | None = None, platform: PlatformSettings |
         controllers.extend(importlib.import_module(f"api.domain.{name}").controllers)
 
     auth = build_auth(settings.jwt_secret.get_secret_value(), settings.jwt_algorithm, settings.access_token_minutes)
-    rate_limit = RateLimitConfig(platform.redis, settings.rate_limit_per_minute_ip, settings.rate_limit_per_minute_user)
+    rate_limit = RateLimitConfig(platform.redis, settings.rate_limit_budgets())
     prometheus = PrometheusConfig(app_name="pizza_api", prefix="pizza_api", group_path=True, exclude=["/metrics"])
     return Litestar(
         route_handlers=controllers,

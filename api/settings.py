@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.lib.ratelimit import Budgets
+
 
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIZZA_API_", env_file=".env", extra="ignore")
@@ -31,14 +33,38 @@ class ApiSettings(BaseSettings):
     password_hash_memory_kib: int = Field(65536, ge=1024)
     password_hash_parallelism: int = Field(4, ge=1)
 
-    rate_limit_per_minute_ip: int = Field(600, description="requests per minute per client IP")
-    rate_limit_per_minute_user: int = Field(300, description="requests per minute per authenticated user")
+    rate_limit_per_minute_ip: int = Field(
+        600, ge=1, description="anonymous requests per minute per client IP (sign-up, login, browsing)"
+    )
+    rate_limit_per_minute_ip_total: int = Field(
+        6000, ge=1, description="all requests per minute per client IP: a flood ceiling above the user budgets"
+    )
+    rate_limit_per_minute_user: int = Field(300, ge=1, description="requests per minute per signed-in customer")
+    rate_limit_per_minute_staff: int = Field(
+        1200, ge=1, description="requests per minute per restaurant-staff or rider account"
+    )
+    rate_limit_per_minute_admin: int = Field(
+        3000, ge=1, description="requests per minute per admin account (trusted imports and back-office tools)"
+    )
 
     pg_pool_min: int = 1
     pg_pool_max: int = 10
     menu_cache_seconds: int = 300
     search_backend: Literal["postgres"] = Field("postgres", description="implementation behind SearchBackend")
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
+
+    def rate_limit_budgets(self) -> Budgets:
+        staff = self.rate_limit_per_minute_staff
+        return Budgets(
+            ip=self.rate_limit_per_minute_ip,
+            ip_total=self.rate_limit_per_minute_ip_total,
+            user_by_role={
+                "customer": self.rate_limit_per_minute_user,
+                "restaurant_staff": staff,
+                "rider": staff,
+                "admin": self.rate_limit_per_minute_admin,
+            },
+        )
 
 
 @lru_cache

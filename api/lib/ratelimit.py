@@ -1,5 +1,12 @@
 """Rate limits per client IP and per authenticated user, shared by every worker and host through Redis.
 
+Who is counted where:
+- an anonymous request (sign-up, login, public browsing) counts against its address's ``ip`` window;
+- a signed-in request counts against its user's ``user`` window, sized by role (a kitchen tablet or a
+  rider's phone makes more calls than a customer, a trusted admin import far more), and against the
+  address's ``ip_total`` ceiling, a flood guard set well above one user's budget because many customers
+  can share one address behind a carrier NAT or an office proxy.
+
 The counting is done by the ``limits`` library (a moving window of request times kept by atomic Lua scripts
 in Redis), so the limit holds across all Granian workers and API hosts, which a per-process counter
 could not. Every limited response carries the IETF ``RateLimit-*`` headers of the tightest policy;
@@ -63,19 +70,34 @@ class Verdict:
         return headers
 
 
-class RateLimiter:
-    """Counts one request against the IP window and, when authenticated, the user's window."""
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    """Requests per minute for each window (see the module docstring)."""
 
-    def __init__(self, redis_url: str, *, per_minute_ip: int, per_minute_user: int) -> None:
+    ip: int
+    ip_total: int
+    user_by_role: dict[str, int]
+
+
+class RateLimiter:
+    """Counts one request against the anonymous IP window, or against the user's and the address's windows."""
+
+    def __init__(self, redis_url: str, budgets: Budgets) -> None:
         storage = RedisStorage(
             "async+" + redis_url, implementation="redispy", key_prefix="pizza:ratelimit", wrap_exceptions=True
         )
         self.limiter = MovingWindowRateLimiter(storage)
-        self.ip = Policy("ip", RateLimitItemPerMinute(per_minute_ip))
-        self.user = Policy("user", RateLimitItemPerMinute(per_minute_user))
+        self.ip = Policy("ip", RateLimitItemPerMinute(budgets.ip))
+        self.ip_total = Policy("ip_total", RateLimitItemPerMinute(budgets.ip_total))
+        self.user = {role: Policy("user", RateLimitItemPerMinute(n)) for role, n in budgets.user_by_role.items()}
 
-    async def check(self, ip: str, user_id: uuid.UUID | None) -> Verdict:
-        checks = [(self.ip, ip)] + ([(self.user, str(user_id))] if user_id is not None else [])
+    def policies_for(self, ip: str, user_id: uuid.UUID | None, role: str | None) -> list[tuple[Policy, str]]:
+        if user_id is None:
+            return [(self.ip, ip)]
+        return [(self.ip_total, ip), (self.user[role or "customer"], str(user_id))]
+
+    async def check(self, ip: str, user_id: uuid.UUID | None, role: str | None = None) -> Verdict:
+        checks = self.policies_for(ip, user_id, role)
         policies = tuple(policy for policy, _ in checks)
         tightest: Verdict | None = None
         for policy, identity in checks:
@@ -110,14 +132,15 @@ class RateLimitMiddleware(ASGIMiddleware):
         user = scope.get("user")
         user_id: uuid.UUID | None = getattr(user, "user_id", None)
         try:
-            verdict = await self.limiter.check(ip, user_id)
+            verdict = await self.limiter.check(ip, user_id, getattr(user, "role", None))
         except StorageError as exc:
             log.warning("rate limiter unavailable; request let through", error=str(exc))
             await next_app(scope, receive, send)
             return
         if not verdict.allowed:
             raise TooManyRequestsError(
-                f"more than {verdict.policy.item.amount} requests per minute for this {verdict.policy.name}; "
+                f"more than {verdict.policy.item.amount} requests per minute for this "
+                f"{'address' if verdict.policy.name == 'ip_total' else verdict.policy.name}; "
                 f"retry in {verdict.reset_seconds} s",
                 headers=verdict.headers(),
             )
@@ -138,10 +161,9 @@ class RateLimitConfig:
     """Installs the limiter as the innermost app middleware, after authentication has named the user."""
 
     redis_url: str
-    per_minute_ip: int
-    per_minute_user: int
+    budgets: Budgets
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        limiter = RateLimiter(self.redis_url, per_minute_ip=self.per_minute_ip, per_minute_user=self.per_minute_user)
+        limiter = RateLimiter(self.redis_url, self.budgets)
         app_config.middleware.append(RateLimitMiddleware(limiter))
         return app_config

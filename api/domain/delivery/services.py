@@ -120,6 +120,8 @@ class DeliveryService:
             )
             await self.feed.wait_published(message, order_channel(pos.order_id))
         await self.tracking.record_position(rider_id, lat, lon, pos.at, pos.order_id, status.lower())
+        if pos.order_id is None:  # a free rider who moved may now be within reach of an order that waits
+            await self.assign_waiting(pos.city)
         return LocationAccepted(rider_id=rider_id, at=pos.at, order_id=pos.order_id, eta_minutes=eta)
 
     def _eta_from(self, doc: dict[str, Any], lat: float, lon: float) -> float | None:

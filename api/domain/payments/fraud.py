@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from api.domain.payments.settings import PaymentSettings
+from pizza.money import UnknownCurrencyError, from_reference
 
 RULE_WEIGHTS: dict[str, int] = {
     "provider_risk": 60,
@@ -32,6 +33,7 @@ class FraudFacts:
     card_payments_in_window: int  # including this one; 0 when the gateway gave no fingerprint
     user_history_cents: tuple[int, ...] = ()  # the user's earlier successful payments, newest first
     provider_elevated_risk: bool = False
+    currency: str = "USD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +57,25 @@ def assess(facts: FraudFacts, settings: PaymentSettings) -> FraudAssessment:
         reasons.append("user_velocity")
     if facts.card_payments_in_window > settings.fraud_max_payments_per_card:
         reasons.append("card_velocity")
-    if is_amount_outlier(facts.amount_cents, facts.user_history_cents, settings):
+    if is_amount_outlier(facts.amount_cents, facts.user_history_cents, settings, facts.currency):
         reasons.append("amount_outlier")
     return FraudAssessment(tuple(reasons))
 
 
-def is_amount_outlier(amount_cents: int, history: tuple[int, ...], settings: PaymentSettings) -> bool:
-    """Above a fixed cap for new customers; above ``factor x median`` once the customer has a history."""
+def is_amount_outlier(
+    amount_cents: int, history: tuple[int, ...], settings: PaymentSettings, currency: str = "USD"
+) -> bool:
+    """Above the new-customer cap (set in US dollars, compared in the payment's currency); above
+    ``factor x median`` once the customer has a history (same currency: a customer orders in one city).
+
+    A currency without a reference rate has no cap to compare with, so its new-customer payments are
+    held for review rather than waved through.
+    """
     if len(history) < settings.fraud_outlier_min_history:
-        return amount_cents > settings.fraud_new_user_cap_cents
+        try:
+            return amount_cents > from_reference(settings.fraud_new_user_cap_cents, currency)
+        except UnknownCurrencyError:
+            return True
     return amount_cents > settings.fraud_outlier_factor * statistics.median(history)
 
 

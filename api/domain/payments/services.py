@@ -309,7 +309,9 @@ class PaymentService:
         card_count = (
             await self.card_velocity.record(auth.card_fingerprint, row["payment_id"]) if auth.card_fingerprint else 0
         )
-        facts = FraudFacts(row["amount_cents"], user_count, card_count, history, auth.elevated_risk)
+        facts = FraudFacts(
+            row["amount_cents"], user_count, card_count, history, auth.elevated_risk, currency=row["currency"]
+        )
         return assess(facts, self.settings)
 
     async def _succeed(self, row: repo.Row, from_statuses: tuple[str, ...], fields: dict[str, Any]) -> PaymentResult:

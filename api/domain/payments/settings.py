@@ -46,7 +46,9 @@ class PaymentSettings(BaseSettings):
     fraud_window_minutes: int = Field(10, ge=1, description="velocity window")
     fraud_max_payments_per_user: int = Field(5, ge=1, description="payments per user in the window before review")
     fraud_max_payments_per_card: int = Field(8, ge=1, description="payments per card fingerprint in the window")
-    fraud_new_user_cap_cents: int = Field(30_000, description="first payments above this go to review")
+    fraud_new_user_cap_cents: int = Field(
+        30_000, description="first payments above this many US-dollar cents (converted by pizza.money) go to review"
+    )
     fraud_outlier_factor: float = Field(5.0, gt=1, description="amount above factor x the user's median -> review")
     fraud_outlier_min_history: int = Field(3, ge=1, description="payments needed before the median rule applies")
 

@@ -117,6 +117,37 @@ async def test_an_order_without_a_rider_in_reach_waits_for_the_next_one_online(
     assert http.get("/riders/me", headers=distant.headers).json()["status"] == "available"
 
 
+async def test_a_waiting_order_goes_to_a_free_rider_who_rides_into_reach(
+    delivery_service: DeliveryService,
+    http: httpx.Client,
+    spots: Any,
+    city: str,
+    make_user: Callable[..., Any],
+    make_restaurant: Callable[..., Any],
+    place_order: Callable[..., dict[str, Any]],
+    walk_order: Callable[..., dict[str, Any]],
+    status_event: Callable[..., OrderStatusChanged],
+    customer: Any,
+) -> None:
+    """A rider freed far away (after a drop-off across town) gets the order once they ride back."""
+    restaurant = make_restaurant(city=city)
+    rider = make_user("rider")
+    go_online(http, rider, spots.out_of_radius, city)
+    order = walk_order(place_order(customer, restaurant.restaurant_id), "READY", staff=restaurant.staff)
+    order_id = uuid.UUID(order["order_id"])
+    assert await delivery_service.on_order_ready(status_event(customer, order)) is None
+
+    assert await delivery_service.delivery_for_order(order_id) is None  # nobody in reach yet
+    where = {"lat": spots.near[0], "lon": spots.near[1]}
+    moved = http.post("/riders/me/location", json=where, headers=rider.headers)
+    assert moved.status_code == 200, moved.text
+
+    delivery = await delivery_service.delivery_for_order(order_id)
+    assert delivery is not None
+    assert delivery.rider_id == rider.user_id
+    assert http.get("/riders/me", headers=rider.headers).json()["status"] == "busy"
+
+
 async def test_delivery_closes_the_assignment_and_frees_the_rider(
     delivery_service: DeliveryService,
     http: httpx.Client,

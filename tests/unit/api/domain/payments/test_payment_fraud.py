@@ -66,3 +66,18 @@ def test_several_reasons_add_up_and_the_score_is_capped() -> None:
     )
     assert result.reasons == ("provider_risk", "user_velocity", "card_velocity", "amount_outlier")
     assert result.score == 100
+
+
+@pytest.mark.parametrize(("currency", "cap"), [("USD", 10_000), ("EUR", 9_200), ("INR", 840_000), ("JPY", 1_500_000)])
+def test_the_new_customer_cap_is_set_in_dollars_and_compared_in_the_payments_currency(currency: str, cap: int) -> None:
+    assert not is_amount_outlier(cap, (), SETTINGS, currency)
+    assert is_amount_outlier(cap + 1, (), SETTINGS, currency)
+
+
+def test_an_ordinary_order_in_rupees_is_not_an_outlier_for_a_new_customer() -> None:
+    """Two large pizzas in Mumbai cost about 1,800 rupees: far above 100 in any unit, far below the cap."""
+    assert not assess(facts(amount_cents=180_000, user_history_cents=(), currency="INR"), SETTINGS).flagged
+
+
+def test_a_currency_without_a_reference_rate_is_held_for_review() -> None:
+    assert is_amount_outlier(1, (), SETTINGS, "XTS")
