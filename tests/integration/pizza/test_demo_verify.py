@@ -277,3 +277,31 @@ def test_main_exit_codes_and_plain_output(layers: Layers, capsys: pytest.Capture
     assert main(console, missing, layers.snapshot) == 1
     out = capsys.readouterr().out
     assert "MISMATCH: first diverging layer: warehouse is missing" in out
+
+
+def test_archived_months_count_as_source_orders(layers: Layers, tmp_path: Path) -> None:
+    """Months moved to the cold archive stay part of the truth (the lake keeps them: no row deletes)."""
+    shard = sorted(layers.platform.shards)[0]
+    month = tmp_path / "archive" / "orders" / f"shard={shard}" / "month=2001-01"
+    month.mkdir(parents=True)
+    pq.write_table(
+        pa.table({"order_id": [str(uuid.uuid4()), str(uuid.uuid4())], "currency": ["CHF", "CHF"],
+                  "total_cents": pa.array([1500, 2500], pa.int64())}),
+        month / "part-00000.parquet",
+    )  # fmt: skip
+    platform = layers.platform.model_copy(update={"archive_url": str(tmp_path / "archive")})
+    record = (
+        "INSERT INTO archived_partitions (parent_table, month, partition_name, row_count, checksum, archive_uri)"
+        " VALUES ('orders', '2001-01-01', 'orders_p20010101', 2, 0, %s)"
+    )
+    with psycopg.connect(platform.shards[shard], autocommit=True) as conn:
+        conn.execute(record, (str(month),))
+    try:
+        rec = reconcile(platform, snapshot=layers.snapshot)
+    finally:
+        with psycopg.connect(platform.shards[shard], autocommit=True) as conn:
+            conn.execute("DELETE FROM archived_partitions WHERE parent_table = 'orders' AND month = '2001-01-01'")
+    assert rec.truth.figures is not None
+    assert rec.truth.figures["CHF"].orders == 2
+    assert rec.diverging_layer == "lake"  # this planted lake never saw the archived month
+    assert rec.differences(rec.layers[1]) == [Difference("CHF", -2, -4000)]
