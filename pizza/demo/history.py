@@ -8,9 +8,12 @@ them through CDC row changes like every other write.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,16 +61,29 @@ def timeline(placed_at: datetime, rng: random.Random) -> tuple[list[dict[str, st
 
 
 def history_orders(
-    world: World, restaurant_ids: dict[str, str], customer_ids: dict[str, str], *, count: int, days: int, seed: int
+    world: World,
+    restaurant_ids: dict[str, str],
+    customer_ids: dict[str, str],
+    *,
+    count: int,
+    days: int,
+    seed: int,
+    anchor: datetime,
 ) -> Iterator[dict[str, Any]]:
-    """Import bodies, oldest customers first so cohorts look like a growing business."""
+    """Import bodies, oldest customers first so cohorts look like a growing business.
+
+    The history ends at ``anchor`` (kept in the state folder by :class:`HistoryPlan`), not at "now", so
+    the same seed gives the same orders on every run and a re-run's import finds them already there.
+    """
     rng = random.Random(seed)
-    now = datetime.now(UTC)
+    now = anchor
+    # Another world or span is another history: its orders get other external ids instead of colliding.
+    plan = f"{seed}-{len(world.cities)}x{len(world.restaurants)}x{len(world.customers)}-{days}d"
     weights = [c.activity for c in world.customers]
     by_city: dict[str, list[Any]] = {}
     for r in world.restaurants:
         by_city.setdefault(r.city.name, []).append(r)
-    for _ in range(count):
+    for i in range(count):
         customer = rng.choices(world.customers, weights=weights)[0]
         restaurant = choose_restaurant(customer, by_city[customer.city.name], rng)
         cart = build_cart(customer, restaurant, rng)
@@ -75,9 +91,28 @@ def history_orders(
         placed_at = sample_instant(customer.city.timezone, days, rng, now)
         steps, payment = timeline(placed_at, rng)
         yield {
+            "external_id": f"demo-{plan}-{i}",
             "user_id": customer_ids[customer.key],
             "cart": cart,
             "placed_at": placed_at.isoformat(),
             "timeline": steps,
             "payment": payment,
         }
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    """When the demo's history ends: fixed at the first run and kept in ``<state>/demo/plan.json``."""
+
+    anchor: datetime
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> HistoryPlan:
+        if path.exists():
+            return cls(datetime.fromisoformat(json.loads(path.read_text())["anchor"]))
+        plan = cls(datetime.now(UTC).replace(microsecond=0))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"anchor": plan.anchor.isoformat()}))
+        tmp.replace(path)
+        return plan

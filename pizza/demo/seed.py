@@ -101,8 +101,12 @@ def seed_world(
         progress("riders", 1)
 
     def sign_up(customer: Customer) -> tuple[str, str, str]:
-        token = api.signup_or_login(customer.email, PASSWORD, customer.name, customer.city.name)
-        return customer.key, customer.email, str(api.as_user(token).call("GET", "/users/me")["user_id"])
+        """One password hash per customer: the sign-up answers with the new id; log in only if it exists."""
+        user_id = api.sign_up(customer.email, PASSWORD, customer.name, customer.city.name)
+        if user_id is None:  # signed up by an earlier run that stopped before saving world.json
+            token = api.login(customer.email, PASSWORD)
+            user_id = str(api.as_user(token).call("GET", "/users/me")["user_id"])
+        return customer.key, customer.email, user_id
 
     todo = [c for c in world.customers if c.key not in seeded.customer_ids]
     progress("customers", len(world.customers) - len(todo))

@@ -18,6 +18,12 @@ class DemoSettings(BaseSettings):
     history_orders: int = Field(3000, ge=0, description="orders imported as history")
     live_orders: int = Field(120, ge=0, description="orders placed live, driven through the whole saga")
     concurrency: int = Field(8, ge=1, le=64)
-    step_timeout_s: float = Field(60.0, gt=0, description="how long a live order waits for the saga at each step")
+    step_timeout_s: float = Field(120.0, gt=0, description="how long a live order waits for the saga at each step")
+    payment_timeout_s: float = Field(
+        45.0,
+        gt=0,
+        description="PIZZA_SAGA_PAYMENT_TIMEOUT_S of the saga the demo starts: a payment the gateway "
+        "never answers is cancelled within the live step",
+    )
     admin_email: str = "admin@demo.pizza"
     admin_password: str = "demo-admin-password"  # noqa: S105 - local demo account
