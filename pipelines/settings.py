@@ -23,6 +23,14 @@ class PipelineSettings(BaseSettings):
     spark_master: str = Field("local[2]", description="local[N], spark://host:7077, k8s://..., yarn")
     spark_driver_memory: str = "1g"
     spark_shuffle_partitions: int = 8
+    spark_driver_java_options: str = Field(
+        "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        description="JVM flags of a driver started from Python (local/client mode): C1 JIT only and serial GC "
+        "start short batch jobs faster on a small machine; empty = JVM defaults",
+    )
+    spark_job_threads: int = Field(
+        2, ge=1, description="tables a job processes at once on its session (overlaps per-job driver overhead)"
+    )
     spark_conf: dict[str, str] = Field(
         default_factory=dict, description='extra Spark configs as JSON, e.g. {"spark.hadoop.fs.s3a.endpoint": "..."}'
     )
@@ -72,10 +80,16 @@ class AirflowSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     database_url: str | None = Field(
-        None, description="metadata DB (SQLAlchemy URL); default: SQLite file under <state>/airflow"
+        None,
+        description="metadata DB (SQLAlchemy URL, e.g. postgresql+psycopg://... or sqlite:////abs/path.db); "
+        "default: database pizza_airflow on the local stack's Postgres (PIZZA_PG_HOST/PIZZA_PG_PORT), "
+        "created on first start",
     )
     executor: str = "LocalExecutor"
     parallelism: int = 4
+    dags_paused_at_creation: bool = Field(
+        False, description="True: new DAGs wait to be unpaused (scheduled DAGs then do not start on first parse)"
+    )
     admin_user: str = "admin"
     admin_password: SecretStr | None = Field(None, description="default: generated once, kept in passwords.json")
 

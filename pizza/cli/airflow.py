@@ -3,6 +3,8 @@
 Each component (api-server, scheduler, dag-processor, triggerer) runs in its own session, its pid kept in
 ``<state>/airflow/<component>.pid``, so ``down`` stops exactly what ``up`` started. The UI is at
 ``http://127.0.0.1:<PIZZA_AIRFLOW_PORT>`` (user ``admin``; password in ``<state>/airflow/passwords.json``).
+Metadata lives in the ``pizza_airflow`` database of the stack's own Postgres cluster (created on first
+start); SQLite only when ``PIZZA_AIRFLOW_DATABASE_URL`` says so.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ import time
 from pathlib import Path
 
 import httpx
+import psycopg
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from pipelines.settings import AirflowSettings, get_airflow_settings
 from pizza.config import REPO_ROOT, PlatformSettings, get_platform_settings
+from pizza.db.migrate import ensure_database
+from pizza.logs import get_logger
 from pizza.stack.process import is_alive, read_pid, spawn, terminate
 
 app = typer.Typer(no_args_is_help=True, help="Local Airflow (api-server, scheduler, dag-processor, triggerer).")
 console = Console()
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+METADATA_DATABASE = "pizza_airflow"
+log = get_logger(__name__)
 
 
 def airflow_home(platform: PlatformSettings) -> Path:
@@ -35,6 +42,32 @@ def airflow_home(platform: PlatformSettings) -> Path:
 
 def airflow_bin() -> str:
     return str(Path(sys.executable).parent / "airflow")
+
+
+def metadata_url(platform: PlatformSettings, settings: AirflowSettings) -> str:
+    """The SQLAlchemy URL of the metadata DB: ``PIZZA_AIRFLOW_DATABASE_URL``, else the stack's own Postgres."""
+    if settings.database_url:
+        return settings.database_url
+    dsn = platform.local_dsn(METADATA_DATABASE)
+    return dsn.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def ensure_metadata_db(platform: PlatformSettings, settings: AirflowSettings) -> None:
+    """Create the default metadata database if missing (idempotent; a database the user names must exist)."""
+    if settings.database_url:
+        if settings.database_url.startswith("sqlite:///"):
+            Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return
+    try:
+        created = ensure_database(platform.local_dsn(METADATA_DATABASE))
+    except psycopg.errors.DuplicateDatabase:  # another `up` created it between our check and CREATE
+        created = False
+    except psycopg.OperationalError as exc:
+        raise RuntimeError(
+            f"Airflow's metadata DB lives on the stack's Postgres ({platform.pg_host}:{platform.pg_port}), "
+            "which does not answer: run `pizza stack up` first, or set PIZZA_AIRFLOW_DATABASE_URL"
+        ) from exc
+    log.info("airflow.metadata_db", database=METADATA_DATABASE, created=created)
 
 
 def _secrets(home: Path, settings: AirflowSettings) -> dict[str, str]:
@@ -68,11 +101,11 @@ def airflow_env(platform: PlatformSettings, settings: AirflowSettings) -> dict[s
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": settings.executor,
         "AIRFLOW__CORE__PARALLELISM": str(settings.parallelism),
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": str(settings.dags_paused_at_creation),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{settings.admin_user}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": settings.database_url or f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url(platform, settings),
         "AIRFLOW__API__HOST": settings.host,
         "AIRFLOW__API__PORT": str(settings.port),
         "AIRFLOW__API__BASE_URL": base_url,
@@ -92,10 +125,15 @@ def health(settings: AirflowSettings) -> dict[str, object] | None:
 
 
 def start(platform: PlatformSettings, settings: AirflowSettings, timeout: float = 180) -> dict[str, int]:
-    """Migrate the metadata DB, start every component not running, wait until the API answers healthy."""
+    """Create and migrate the metadata DB, start every component not running, wait until the API answers."""
     home = airflow_home(platform)
     env = airflow_env(platform, settings)
-    subprocess.run([airflow_bin(), "db", "migrate"], env={**os.environ, **env}, check=True, capture_output=True)
+    ensure_metadata_db(platform, settings)
+    migrate = subprocess.run(
+        [airflow_bin(), "db", "migrate"], env={**os.environ, **env}, capture_output=True, text=True
+    )
+    if migrate.returncode != 0:
+        raise RuntimeError(f"airflow db migrate failed ({migrate.returncode}):\n{migrate.stderr[-2000:]}")
     pids: dict[str, int] = {}
     for component in COMPONENTS:
         pid_file = home / f"{component}.pid"
@@ -170,21 +208,33 @@ class AirflowApi:
         return "timeout"
 
 
-def run_demo_dags(out: Console = console, extra: tuple[str, ...] = ("recommendations_refresh",)) -> dict[str, str]:
-    """Start Airflow, run compaction once and wait for the asset-triggered load and dbt runs, then ``extra``."""
-    platform, settings = get_platform_settings(), get_airflow_settings()
+BATCH_CHAIN = ("cdc_lake_compaction", "warehouse_load", "dbt_build")
+
+
+def run_demo_dags(
+    out: Console = console,
+    extra: tuple[str, ...] = ("recommendations_refresh",),
+    *,
+    platform: PlatformSettings | None = None,
+    settings: AirflowSettings | None = None,
+    timeout: float = 1800,
+) -> dict[str, str]:
+    """Start Airflow, run compaction once and wait for the asset-triggered load and dbt runs, then ``extra``.
+
+    ``timeout`` bounds each DAG run; a run that does not end ``success`` raises with its state.
+    """
+    platform, settings = platform or get_platform_settings(), settings or get_airflow_settings()
     start(platform, settings)
     api = AirflowApi(platform, settings)
-    chain = ("cdc_lake_compaction", "warehouse_load", "dbt_build")
-    for dag_id in chain:
+    for dag_id in BATCH_CHAIN:
         if not api.wait_for_dag(dag_id):
             raise RuntimeError(f"Airflow never parsed {dag_id}: see {airflow_home(platform) / 'logs'}")
     states: dict[str, str] = {}
     since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-    api.trigger(chain[0])
-    out.print(f"triggered {chain[0]}; {' -> '.join(chain[1:])} follow on its assets")
-    for dag_id in chain:
-        states[dag_id] = api.wait(dag_id, since)
+    api.trigger(BATCH_CHAIN[0])
+    out.print(f"triggered {BATCH_CHAIN[0]}; {' -> '.join(BATCH_CHAIN[1:])} follow on its assets")
+    for dag_id in BATCH_CHAIN:
+        states[dag_id] = api.wait(dag_id, since, timeout=timeout)
         out.print(f"{dag_id}: {states[dag_id]}")
         if states[dag_id] != "success":
             raise RuntimeError(f"{dag_id} ended {states[dag_id]}; see the Airflow UI")
@@ -192,7 +242,7 @@ def run_demo_dags(out: Console = console, extra: tuple[str, ...] = ("recommendat
         if api.wait_for_dag(dag_id, timeout=30):
             started = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
             api.trigger(dag_id)
-            states[dag_id] = api.wait(dag_id, started)
+            states[dag_id] = api.wait(dag_id, started, timeout=timeout)
             out.print(f"{dag_id}: {states[dag_id]}")
     return states
 
@@ -203,7 +253,7 @@ def up() -> None:
     platform, settings = get_platform_settings(), get_airflow_settings()
     try:
         pids = start(platform, settings)
-    except (TimeoutError, subprocess.CalledProcessError) as exc:
+    except (TimeoutError, RuntimeError) as exc:
         console.print(f"[red]airflow up failed:[/red] {exc}")
         raise typer.Exit(1) from exc
     for component, pid in pids.items():
