@@ -15,6 +15,7 @@ import json
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from urllib.parse import unquote
@@ -139,17 +140,23 @@ def run(
         (FACT_DELIVERIES, fact_deliveries(orders_fact)),
     ]
     expected_in = orders.agg(F.count(F.lit(1)), F.sum("total_cents")).collect()[0]
+
+    def write_and_profile(output: tuple[FactTable, DataFrame]) -> tuple[int, list[quality.Check]]:
+        fact, df = output
+        counts = _write(lake, fact, df, dates)
+        back = _read_fact(spark, lake, fact, dates)
+        written = quality.profile(back, fact.key, fact.partition_by) if back is not None else None
+        rows = written.rows if written else 0
+        found = [quality.equal(fact.name, "rows read back == rows built", rows, sum(counts.values()))]
+        return rows, found + (written.checks(fact.name) if written else [])
+
     checks: list[quality.Check] = []
     try:
-        for fact, df in outputs:
-            counts = _write(lake, fact, df, dates)
-            back = _read_fact(spark, lake, fact, dates)
-            written = quality.profile(back, fact.key, fact.partition_by) if back is not None else None
-            rows = written.rows if written else 0
-            result.rows[fact.name] = rows
-            checks.append(quality.equal(fact.name, "rows read back == rows built", rows, sum(counts.values())))
-            if written:
-                checks += written.checks(fact.name)
+        # The facts are written to separate folders: on small inputs their Spark jobs overlap well.
+        with ThreadPoolExecutor(max_workers=settings.spark_job_threads, thread_name_prefix="facts") as pool:
+            for (fact, _), (rows, found) in zip(outputs, pool.map(write_and_profile, outputs), strict=True):
+                result.rows[fact.name] = rows
+                checks += found
         back_orders = _read_fact(spark, lake, FACT_ORDERS, dates)
         total = back_orders.agg(F.sum("total_cents")).collect()[0][0] if back_orders is not None else None
         rows_out = result.rows[FACT_ORDERS.name]

@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
@@ -237,22 +238,27 @@ def run(
     tables: Sequence[str] | None = None,
     backfill: tuple[date, date] | None = None,
 ) -> CompactionResult:
+    """Compact every selected table. Tables are independent (own raw files, state and partitions), so
+    ``PIZZA_SPARK_JOB_THREADS`` of them run at once on the one session: on small inputs each Spark job is
+    mostly driver-side planning and scheduling, which then overlaps with another table's tasks."""
     lake = location(platform.lake, settings)
     selected = [CURATED_TABLES[name] for name in (tables or CURATED_TABLES)]
-    outcome = CompactionResult()
-    for table in selected:
+
+    def one(table: CuratedTable) -> TableResult:
         if not raw_dates(lake, table.name):
             log.info("compact.no_raw_data", table=table.name)
-            outcome.tables[table.name] = TableResult(table=table.name, mode="none")
-            continue
+            return TableResult(table=table.name, mode="none")
         started = time.monotonic()
         if backfill:
             res = compact_backfill(spark, lake, table, *backfill)
         else:
             res = compact_incremental(spark, lake, table, settings.compaction_lookback_days)
         log.info("compact.table_done", seconds=round(time.monotonic() - started, 2), **asdict(res))
-        outcome.tables[table.name] = res
-    return outcome
+        return res
+
+    with ThreadPoolExecutor(max_workers=settings.spark_job_threads, thread_name_prefix="compact") as pool:
+        results = list(pool.map(one, selected))  # re-raises the first table's failure
+    return CompactionResult(tables={r.table: r for r in results})
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
