@@ -3,7 +3,6 @@ dbt and the Postgres shards. Asset-triggered DAGs are run one after the other, a
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,11 +13,12 @@ import duckdb
 import psycopg
 import pyarrow.dataset as pads
 import pytest
+from batch_support import assert_lake_schema_matches, batch_folders, plant_raw_cdc
 
 from pipelines.io.lakefs import location
-from pipelines.settings import PipelineSettings, get_pipeline_settings
-from pipelines.synthetic import SyntheticSpec, generate, write_raw
-from pizza.config import PlatformSettings, get_platform_settings
+from pipelines.settings import PipelineSettings
+from pipelines.synthetic import SyntheticSpec
+from pizza.config import PlatformSettings
 from pizza.db.shards import ShardMap
 from pizza.ids import new_id
 
@@ -30,24 +30,8 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 @pytest.fixture(scope="module")
 def batch_env(stack: PlatformSettings, airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Tasks read settings at run time: point the lake, warehouse and archive at a fresh folder."""
-    root = tmp_path_factory.mktemp("batch")
-    env = {
-        "PIZZA_LAKE_URL": str(root / "lake"),
-        "PIZZA_WAREHOUSE_PATH": str(root / "warehouse" / "pizza.duckdb"),
-        "PIZZA_ARCHIVE_URL": str(root / "archive"),
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    get_platform_settings.cache_clear()
-    get_pipeline_settings.cache_clear()
-    yield root
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    get_platform_settings.cache_clear()
-    get_pipeline_settings.cache_clear()
+    with batch_folders(tmp_path_factory.mktemp("batch")) as root:
+        yield root
 
 
 def _dag(file: str, dag_id: str) -> Any:
@@ -65,25 +49,12 @@ def _run(file: str, dag_id: str) -> Any:
 
 
 def test_compaction_load_and_dbt_chain_reconciles_with_the_source(batch_env: Path) -> None:
-    batch = generate(SyntheticSpec(orders=90, days=2, restaurants=6, seed=11))
-    lake = location(str(batch_env / "lake"), PipelineSettings())
-    write_raw(lake, batch.changes)
-    write_raw(lake, batch.duplicates)
+    batch = plant_raw_cdc(batch_env, SyntheticSpec(orders=90, days=2, restaurants=6, seed=11))
 
     _run("cdc_lake_compaction.py", "cdc_lake_compaction")
     _run("warehouse_load.py", "warehouse_load")
 
-    orders = batch.expected_rows("orders")
-    with duckdb.connect(str(batch_env / "warehouse" / "pizza.duckdb"), read_only=True) as con:
-        for table, rows in batch.expected.items():
-            assert con.execute(f"SELECT count(*) FROM lake.{table}").fetchone() == (len(rows),), table
-        fact = con.execute("SELECT count(*), sum(total_cents) FROM lake.fact_orders").fetchone()
-        paid = con.execute("SELECT sum(amount_cents) FROM lake.fact_payments WHERE status = 'SUCCEEDED'").fetchone()
-        delivered = con.execute("SELECT count(*) FROM lake.fact_deliveries WHERE is_delivered").fetchone()
-    assert fact == (len(orders), sum(o["total_cents"] for o in orders))
-    payments = batch.expected_rows("payments")
-    assert paid == (sum(p["amount_cents"] for p in payments if p["status"] == "SUCCEEDED"),)
-    assert delivered == (sum(1 for o in orders if o["status"] == "DELIVERED"),)
+    assert_lake_schema_matches(batch_env, batch)
 
     if (DAGS.parent / "dbt" / "dbt_project.yml").exists():
         _run("build_with_dbt.py", "dbt_build")
