@@ -4,7 +4,8 @@ Wiring only: every task calls ``pipelines.recommendations.refresh``. ALS is trai
 scored against popularity and co-occurrence on a time-based hold-out, and published (warehouse table,
 marketing exports per segment, the API's serving store) only if it beats the best baseline on recall@10.
 The gate task fails at once, without retries, when it does not: publish never runs and the feed of an
-earlier run stays live. Produces ``recommendation_feed``.
+earlier run stays live. A lake with no purchases yet (a new deployment) skips the run instead.
+Produces ``recommendation_feed``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,15 @@ FEED = Asset(name="recommendation_feed", uri="x-pizza://warehouse/customer_recom
 def recommendations_refresh() -> None:
     @task(execution_timeout=timedelta(hours=2))
     def train() -> str:
-        from pipelines.recommendations import refresh
+        from airflow.sdk.exceptions import AirflowSkipException
 
-        return refresh.train(refresh.Context.from_env())
+        from pipelines.recommendations import refresh
+        from pipelines.recommendations.feedback import NothingToLearn
+
+        try:
+            return refresh.train(refresh.Context.from_env())
+        except NothingToLearn as exc:  # an empty lake is not an outage: skip, do not retry
+            raise AirflowSkipException(str(exc)) from exc
 
     @task(execution_timeout=timedelta(minutes=30))
     def evaluate(recs_run: str) -> str:  # not `run_id`: Airflow reserves that name for its own run

@@ -24,9 +24,10 @@ class PipelineSettings(BaseSettings):
     spark_driver_memory: str = "1g"
     spark_shuffle_partitions: int = 8
     spark_driver_java_options: str = Field(
-        "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss16m",
         description="JVM flags of a driver started from Python (local/client mode): C1 JIT only and serial GC "
-        "start short batch jobs faster on a small machine; empty = JVM defaults",
+        "start short batch jobs faster on a small machine; C1's larger frames need the 16 MiB thread stacks, "
+        "or ALS's deep lineage overflows them; empty = JVM defaults",
     )
     spark_job_threads: int = Field(
         2, ge=1, description="tables a job processes at once on its session (overlaps per-job driver overhead)"

@@ -24,6 +24,10 @@ DISH, RESTAURANT = ITEM_TYPES
 KEYS = ["user_id", "item_type", "item_id"]
 
 
+class NothingToLearn(ValueError):
+    """No purchases to train on yet (a new deployment): no model to fit and no feed to change."""
+
+
 def read_curated(spark: SparkSession, lake: Location, table: CuratedTable) -> DataFrame:
     """A curated table with its contract schema (the ``date`` partition is discovered from the folders)."""
     base = lake.spark_uri(CURATED, table.name)
@@ -67,6 +71,8 @@ def interactions(
 
 
 def read_interactions(spark: SparkSession, lake: Location, excluded_statuses: Sequence[str]) -> DataFrame:
+    if not lake.exists(CURATED, ORDERS.name):  # a new deployment: compaction has not written orders yet
+        raise NothingToLearn(f"no curated orders under {lake.url}: nothing to learn from")
     return interactions(
         read_curated(spark, lake, ORDERS),
         read_curated(spark, lake, ORDER_ITEMS),
@@ -98,7 +104,7 @@ def last_order_at(events: DataFrame) -> datetime:
     """The newest order time, in UTC (read as epoch microseconds: PySpark would give local wall time)."""
     value = events.agg(F.unix_micros(F.max("ordered_at"))).first()
     if value is None or value[0] is None:
-        raise ValueError("no orders in the curated lake: nothing to learn from")
+        raise NothingToLearn("no orders in the curated lake: nothing to learn from")
     return datetime.fromtimestamp(value[0] / 1_000_000, tz=UTC)
 
 

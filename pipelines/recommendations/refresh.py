@@ -23,6 +23,7 @@ from pipelines.io.lakefs import Location, location
 from pipelines.recommendations import als, baselines, evaluation, gate, serving, warehouse
 from pipelines.recommendations.exports import write_exports
 from pipelines.recommendations.feedback import (
+    NothingToLearn,
     feedback,
     item_names,
     last_order_at,
@@ -129,7 +130,7 @@ def train(ctx: Context, run_id: str | None = None, *, now: datetime | None = Non
             model.write().overwrite().save(run.spark_uri(f"models/{item_type}"))
             feeds.append(als.recommend(model, item_type, typed.select("user_id"), settings.top_n, seen_full))
     if not feeds:
-        raise ValueError("no purchases to learn from")
+        raise NothingToLearn("no purchases to learn from yet; the published feed is left as it is")
     with _stage(run_id, "feed_write"):
         segments = customer_segments(events, end, settings.segment_by, settings.active_days)
         feed = (

@@ -284,6 +284,8 @@ def run_demo_dags(
             api.trigger(dag_id)
             states[dag_id] = api.wait(dag_id, started, timeout=timeout)
             out.print(f"{dag_id}: {states[dag_id]}")
+            if states[dag_id] != "success":
+                raise RuntimeError(f"{dag_id} ended {states[dag_id]}; see the Airflow UI")
     return states
 
 

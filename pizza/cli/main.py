@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pizza.cli import airflow as airflow_cli
-from pizza.cli import analytics, api, cdc, db, demo, doctor, lake, partitions, saga, stack
+from pizza.cli import analytics, api, cdc, db, demo, doctor, env_example, lake, partitions, saga, stack
 from pizza.cli import pipelines as pipelines_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platform command line.")
@@ -22,6 +22,7 @@ app.command("dashboards")(analytics.dashboards)
 app.add_typer(airflow_cli.app, name="airflow")
 app.add_typer(pipelines_cli.app, name="pipelines")
 app.add_typer(demo.app, name="demo")
+app.command("env-example")(env_example.env_example)
 
 if __name__ == "__main__":
     app()

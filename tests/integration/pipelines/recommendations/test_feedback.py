@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
+from pipelines.io.lakefs import location
 from pipelines.recommendations.feedback import (
+    NothingToLearn,
     feedback,
     interactions,
     item_names,
     last_order_at,
+    read_interactions,
     relevant_items,
     split_by_time,
 )
+from pipelines.settings import PipelineSettings
 from pipelines.transforms.types import spark_schema
 from pizza.contracts.curated import ORDER_ITEMS, ORDERS, RESTAURANTS
 
@@ -105,5 +110,11 @@ def test_holdout_judges_only_customers_with_history_and_optionally_only_new_item
 
 
 def test_an_empty_lake_is_an_error_not_an_empty_feed(events_frame: Events) -> None:
-    with pytest.raises(ValueError, match="no orders"):
+    with pytest.raises(NothingToLearn, match="no orders"):
         last_order_at(events_frame([]))
+
+
+def test_a_lake_without_curated_orders_has_nothing_to_learn(spark: SparkSession, tmp_path: Path) -> None:
+    """A new deployment: the daily refresh is skipped (the DAG maps this to a skip), not failed and retried."""
+    with pytest.raises(NothingToLearn, match="no curated orders"):
+        read_interactions(spark, location(str(tmp_path / "lake"), PipelineSettings()), excluded_statuses=())

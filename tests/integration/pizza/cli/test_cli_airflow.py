@@ -13,7 +13,8 @@ from pizza.config import PlatformSettings
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def test_airflow_up_serves_every_dag_and_down_stops_it(platform_settings: PlatformSettings) -> None:
+def test_airflow_up_serves_every_dag_and_down_stops_it(stack: PlatformSettings) -> None:
+    platform_settings = stack  # the metadata database lives on the stack's Postgres
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
