@@ -124,7 +124,7 @@ def serve_api(workers: int) -> Any:
         "PIZZA_API_PG_POOL_MAX": os.environ.get("PIZZA_API_PG_POOL_MAX", "20"),
         "PIZZA_LOG_LEVEL": os.environ.get("PIZZA_LOG_LEVEL", "WARNING"),
     }
-    argv = [sys.executable, "-m", "pizza.cli.main", "api", "--port", str(port), "--workers", str(workers)]
+    argv = [sys.executable, "-m", "pizzactl.cli.main", "api", "--port", str(port), "--workers", str(workers)]
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import tempfile
 import time
 import uuid
@@ -148,9 +149,11 @@ async def main(count: int, concurrency: int) -> None:
                                              currency="EUR", provider="simulated"))
                 for u in users
             ]  # fmt: skip
-            rate = await timed("notify (log provider)", [lambda e=e: notifier.notify(e) for e in events], concurrency)
-            replay = await timed("notify, redelivered (duplicate)", [lambda e=e: notifier.notify(e) for e in events],
-                                 concurrency)  # fmt: skip
+            rate = await timed(
+                "notify (log provider)", [functools.partial(notifier.notify, e) for e in events], concurrency
+            )
+            sends = [functools.partial(notifier.notify, e) for e in events]
+            replay = await timed("notify, redelivered (duplicate)", sends, concurrency)
         print(f"  service / baseline: {rate / base:.2f}x; redelivery / baseline: {replay / base:.2f}x")
     finally:
         await db.close()

@@ -1,7 +1,7 @@
 """**warehouse_load** (on ``lake_facts``): load changed curated and fact partitions into the warehouse.
 
 Scheduled on the facts asset, so it runs right after a compaction that changed something, never on a
-clock. Idempotent per date partition; produces ``warehouse_lake`` for ``dbt_build``.
+clock. Idempotent per date partition; produces ``warehouse_lake`` for ``marts_build``.
 """
 
 from __future__ import annotations

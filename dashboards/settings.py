@@ -16,8 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pizza.config import get_platform_settings
 
-MARTS_SNAPSHOT_NAME = "marts_snapshot.duckdb"
-
 
 class DashboardSettings(BaseSettings):
     """Where the marts snapshot is, how long query results are cached, where Streamlit listens."""
@@ -25,7 +23,7 @@ class DashboardSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIZZA_DASHBOARDS_", env_file=".env", extra="ignore")
 
     marts_path: Path | None = Field(
-        None, description="marts snapshot published by `pizza dbt build`; default: next to the warehouse file"
+        None, description="read the marts from this snapshot instead of the platform's (PIZZA_MARTS_SNAPSHOT_PATH)"
     )
     address: str = Field("127.0.0.1", description="Streamlit server address")
     port: int = Field(8501, description="Streamlit server port")
@@ -34,7 +32,7 @@ class DashboardSettings(BaseSettings):
 
     @property
     def marts(self) -> Path:
-        return self.marts_path or get_platform_settings().warehouse.parent / MARTS_SNAPSHOT_NAME
+        return self.marts_path or get_platform_settings().marts_snapshot
 
 
 @lru_cache

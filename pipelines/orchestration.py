@@ -6,14 +6,11 @@ touches a store or starts Spark happens here, inside a running task.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import asdict
 from typing import Any
 
 from pipelines.settings import get_pipeline_settings
-from pizza.config import REPO_ROOT, get_platform_settings
+from pizza.config import get_platform_settings
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
@@ -64,19 +61,17 @@ def archive_old_partitions(shard: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in asdict(m).items() if k != "files"} for m in moved]
 
 
-def run_dbt_build(target: str | None = None) -> str:
-    """``pizza dbt build``: dbt build against the warehouse the loader just filled, then (on DuckDB) publish
-    the marts snapshot the dashboards read. Raises with dbt's output on failure."""
-    env = {**os.environ, "PIZZA_WAREHOUSE_PATH": str(get_platform_settings().warehouse)}
-    if target:
-        env["PIZZA_DBT_TARGET"] = target
-    command = [sys.executable, "-m", "pizza.cli.main", "dbt", "build"]
-    proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
-    tail = "\n".join(proc.stdout.splitlines()[-25:])
-    if proc.returncode != 0:
-        raise RuntimeError(f"dbt build failed ({proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}")
-    log.info("dbt.build_done", summary=proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "")
-    return tail
+def run_marts_build() -> dict[str, Any]:
+    """dbt build against the warehouse the loader just filled, then (on DuckDB) publish the marts snapshot
+    the dashboards read. Raises naming every failed model or test."""
+    from pipelines.marts import build_and_publish
+
+    run = build_and_publish()  # dbt's own output goes to the task log
+    if not run.success:
+        problems = "; ".join(f"{p.status} {p.name}: {p.message}" for p in run.problems) or "see the dbt log"
+        raise RuntimeError(f"dbt build failed ({run.returncode}): {problems}")
+    log.info("marts.built", nodes=len(run.results))
+    return {"nodes": len(run.results), "passed": len(run.with_status("success", "pass"))}
 
 
 def asset_extra(kind: str) -> dict[str, str]:

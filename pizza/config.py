@@ -57,6 +57,9 @@ class PlatformSettings(BaseSettings):
     lake_url: str | None = Field(None, description="raw + curated lake root; local folder or s3://bucket/prefix")
     archive_url: str | None = Field(None, description="cold archive root; local folder or s3://bucket/prefix")
     warehouse_path: Path | None = Field(None, description="DuckDB warehouse file (embedded default warehouse)")
+    marts_snapshot_path: Path | None = Field(
+        None, description="copy of the marts published after each dbt build; default: beside the warehouse file"
+    )
 
     @field_validator("shard_dsns", mode="before")
     @classmethod
@@ -104,6 +107,11 @@ class PlatformSettings(BaseSettings):
     @property
     def warehouse(self) -> Path:
         return self.warehouse_path or self.state_dir / "warehouse" / "pizza.duckdb"
+
+    @property
+    def marts_snapshot(self) -> Path:
+        """Where the marts are published for readers that must not hold the warehouse's lock (dashboards)."""
+        return self.marts_snapshot_path or self.warehouse.parent / "marts_snapshot.duckdb"
 
 
 @lru_cache

@@ -53,7 +53,7 @@ def platform_settings() -> PlatformSettings:
 def stack(platform_settings: PlatformSettings) -> Iterator[PlatformSettings]:
     """The real stack (Postgres shards migrated, Redis, Kafka, MongoDB), up for the whole session."""
     from pizza.db.migrate import migrate_all
-    from pizza.stack import Stack
+    from pizzactl.stack import Stack
 
     local = Stack(platform_settings)
     local.up()

@@ -11,9 +11,9 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-EXPECTED = {"cdc_lake_compaction", "partition_maintenance_and_archive", "warehouse_load", "dbt_build"}
+EXPECTED = {"cdc_lake_compaction", "partition_maintenance_and_archive", "warehouse_load", "marts_build"}
 DAGS = Path(__file__).resolve().parents[2] / "dags"
-FILE_EXCEPTIONS = {"dbt_build": "build_with_dbt.py"}  # dbt imports any top-level module named dbt_*
+FILE_EXCEPTIONS = {"marts_build": "marts_build.py"}  # dbt imports any top-level module named dbt_*
 
 _events: list[tuple[str, tuple[Any, ...]]] = []
 _watching = False
@@ -83,6 +83,6 @@ def test_dags_are_chained_by_assets(dagbag: Any) -> None:
 
     assert inlets("warehouse_load") <= outlets("cdc_lake_compaction")
     assert inlets("warehouse_load")
-    assert inlets("dbt_build") <= outlets("warehouse_load")
-    assert inlets("dbt_build")
+    assert inlets("marts_build") <= outlets("warehouse_load")
+    assert inlets("marts_build")
     assert "orders_archive" in outlets("partition_maintenance_and_archive")

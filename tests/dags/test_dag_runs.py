@@ -57,7 +57,7 @@ def test_compaction_load_and_dbt_chain_reconciles_with_the_source(batch_env: Pat
     assert_lake_schema_matches(batch_env, batch)
 
     if (DAGS.parent / "dbt" / "dbt_project.yml").exists():
-        _run("build_with_dbt.py", "dbt_build")
+        _run("marts_build.py", "marts_build")
 
 
 def _seed_old_orders(stack: PlatformSettings, shard: str, months_back: list[int]) -> dict[str, list[str]]:

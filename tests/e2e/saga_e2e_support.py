@@ -34,7 +34,7 @@ class SagaRun:
         """Start the process and wait until ``/health`` answers 200."""
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pizza.cli.main", "saga", "run"], cwd=REPO, env=self.env, stdout=log,
+                [sys.executable, "-m", "pizzactl.cli.main", "saga", "run"], cwd=REPO, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + 60

@@ -60,12 +60,12 @@ def demo_env() -> Iterator[dict[str, str]]:
     }
     yield env
     for command in (["airflow", "down"], ["stack", "down"]):
-        subprocess.run([sys.executable, "-m", "pizza.cli.main", *command], env=env, cwd=REPO, check=False)
+        subprocess.run([sys.executable, "-m", "pizzactl.cli.main", *command], env=env, cwd=REPO, check=False)
 
 
 def pizza(env: dict[str, str], *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pizza.cli.main", *args],
+        [sys.executable, "-m", "pizzactl.cli.main", *args],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -83,7 +83,7 @@ def test_the_demo_runs_end_to_end_from_an_empty_state_and_again_on_the_same_stat
     assert "imported 150 new orders (0 were already there)" in output
     live = re.findall(r"^\s+(\d+)\s+(DELIVERED|CANCELLED.*|REFUNDED.*)$", output, re.MULTILINE)
     assert sum(int(n) for n, _ in live) == 8, output[-4000:]  # every live order ended as the demo expects
-    for dag_id in ("cdc_lake_compaction", "warehouse_load", "dbt_build", "recommendations_refresh"):
+    for dag_id in ("cdc_lake_compaction", "warehouse_load", "marts_build", "recommendations_refresh"):
         assert f"{dag_id}: success" in output, output[-4000:]
     assert re.search(r"^OK: all 4 layers agree", output, re.MULTILINE), output[-4000:]
     assert "Step times" in output

@@ -53,13 +53,13 @@ def test_an_order_placed_through_the_api_shows_up_in_the_dashboards_marts(
 
     run_dag("cdc_lake_compaction.py", "cdc_lake_compaction")
     run_dag("warehouse_load.py", "warehouse_load")
-    run_dag("build_with_dbt.py", "dbt_build")
+    run_dag("marts_build.py", "marts_build")
 
     from dashboards.settings import get_dashboard_settings
 
     get_dashboard_settings.cache_clear()
     snapshot = get_dashboard_settings().marts
-    assert snapshot.exists(), "the dbt_build DAG publishes the marts snapshot the dashboards read"
+    assert snapshot.exists(), "the marts_build DAG publishes the marts snapshot the dashboards read"
     with duckdb.connect(str(snapshot), read_only=True) as con:
         row = con.execute(
             "SELECT status, total_minor, currency FROM marts.fct_orders WHERE order_id = ?", [order["order_id"]]

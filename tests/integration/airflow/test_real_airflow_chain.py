@@ -2,7 +2,7 @@
 processes (LocalExecutor), metadata in the stack's Postgres, driven over REST as ``pizza airflow run`` does.
 
 Unlike ``dag.test()`` (tests/dags), this runs every task under Airflow's task supervisor and lets the
-scheduler start ``warehouse_load`` and ``dbt_build`` on asset events, so a crash of the supervisor or a
+scheduler start ``warehouse_load`` and ``marts_build`` on asset events, so a crash of the supervisor or a
 broken asset chain fails here.
 """
 
@@ -22,8 +22,8 @@ from rich.console import Console
 
 from pipelines.settings import AirflowSettings
 from pipelines.synthetic import SyntheticSpec
-from pizza.cli.airflow import BATCH_CHAIN, METADATA_DATABASE, AirflowApi, metadata_url, run_demo_dags, stop
 from pizza.config import PlatformSettings
+from pizzactl.cli.airflow import BATCH_CHAIN, METADATA_DATABASE, AirflowApi, metadata_url, run_demo_dags, stop
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -17,7 +17,7 @@ import pytest
 from conftest import APP
 from warehouse_fixture import BuiltWarehouse
 
-from pizza.cli.analytics import streamlit_command
+from pizzactl.cli.analytics import streamlit_command
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from warehouse_fixture import CITIES, BuiltWarehouse, built_with_recommendations, execute
 
-from pizza.cli.analytics import DbtSettings, build_and_publish, run_dbt
 from pizza.config import get_platform_settings
+from pizzactl.cli.analytics import DbtSettings, build_and_publish, run_dbt
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 from warehouse_fixture import BuiltWarehouse, copy_lake_to_postgres
 
-from pizza.cli.analytics import DbtSettings, run_dbt
 from pizza.config import PlatformSettings
+from pizzactl.cli.analytics import DbtSettings, run_dbt
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

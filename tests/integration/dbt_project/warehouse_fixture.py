@@ -472,7 +472,7 @@ class BuiltWarehouse:
     lake_only: Path  # the lake before dbt ran: a clean start for failure tests
     warehouse: Path
     snapshot: Path
-    run: Any  # pizza.cli.analytics.DbtRun
+    run: Any  # pizzactl.cli.analytics.DbtRun
 
 
 _BUILT: dict[Path, BuiltWarehouse] = {}
@@ -534,8 +534,8 @@ def built_with_recommendations(base: BuiltWarehouse) -> BuiltWarehouse:
 
 
 def _build(warehouse: Path, artifacts: Path, snapshot: Path, select: str | None = None) -> Any:
-    from pizza.cli.analytics import DbtSettings, build_and_publish
     from pizza.config import get_platform_settings
+    from pizzactl.cli.analytics import DbtSettings, build_and_publish
 
     run = build_and_publish(
         select=select,

@@ -131,7 +131,7 @@ class Supervised:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pizza.cli.main", *self.args], cwd=REPO, env=self.env, stdout=out, stderr=out
+                [sys.executable, "-m", "pizzactl.cli.main", *self.args], cwd=REPO, env=self.env, stdout=out, stderr=out
             )
 
     def kill(self) -> None:
@@ -143,7 +143,7 @@ class Supervised:
     def run_to_end(self, extra: list[str], timeout_s: float) -> None:
         with self.log.open("ab") as out:
             subprocess.run(
-                [sys.executable, "-m", "pizza.cli.main", *self.args, *extra],
+                [sys.executable, "-m", "pizzactl.cli.main", *self.args, *extra],
                 cwd=REPO,
                 env=self.env,
                 stdout=out,

@@ -6,7 +6,7 @@ import pytest
 from cdc_drill import OrderWriter
 
 from pizza.config import PlatformSettings
-from pizza.doctor import CHECKS, check_replication_slots
+from pizzactl.doctor import CHECKS, check_replication_slots
 from streaming.relay.app import CdcRelay, slot_name
 from streaming.settings import CdcSettings
 

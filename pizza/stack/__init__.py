@@ -1,5 +1,0 @@
-"""The embedded local stack: real servers on loopback, owned by the project's state folder."""
-
-from pizza.stack.manager import Stack, StackError
-
-__all__ = ["Stack", "StackError"]

@@ -1,0 +1,28 @@
+"""`pizza`: one entry point for the platform. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from pizzactl.cli import airflow as airflow_cli
+from pizzactl.cli import analytics, api, cdc, db, demo, doctor, env_example, lake, partitions, saga, stack
+from pizzactl.cli import pipelines as pipelines_cli
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platform command line.")
+app.add_typer(stack.app, name="stack")
+app.add_typer(db.app, name="db")
+app.add_typer(partitions.app, name="partitions")
+app.command("doctor")(doctor.doctor)
+app.add_typer(api.app, name="api")
+app.add_typer(cdc.app, name="cdc")
+app.add_typer(lake.app, name="lake")
+app.add_typer(saga.app, name="saga")
+app.add_typer(analytics.app, name="dbt")
+app.command("dashboards")(analytics.dashboards)
+app.add_typer(airflow_cli.app, name="airflow")
+app.add_typer(pipelines_cli.app, name="pipelines")
+app.add_typer(demo.app, name="demo")
+app.command("env-example")(env_example.env_example)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,132 @@
+"""The platform's own long-running processes, managed like the stack's servers (pid files, health).
+
+``pizza stack up --apps`` (and ``make demo``) starts them after the servers; ``pizza stack down``
+stops them first. Each runs a ``pizza`` command in its own session, so it is stopped by its pid
+only. Ports come from the same variables the processes read themselves.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import httpx
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pizza.config import PlatformSettings
+from pizzactl.stack import process
+from pizzactl.stack.services import Service
+
+
+class AppPorts(BaseSettings):
+    """Where the apps listen; the same variables each app's own settings read."""
+
+    model_config = SettingsConfigDict(env_prefix="PIZZA_", env_file=".env", extra="ignore")
+
+    api_port: int = 8000
+    dashboards_port: int = 8501
+    cdc_metrics_port: int = 9101
+    lake_sink_metrics_port: int = 9102
+    saga_metrics_port: int = 9103
+
+
+class AppProcess(Service):
+    """A `pizza ...` command kept running in the background."""
+
+    expect = "pizzactl.cli.main"
+    command: tuple[str, ...] = ()
+    health_path = "/health"
+
+    def __init__(self, settings: PlatformSettings, ports: AppPorts | None = None) -> None:
+        super().__init__(settings)
+        self.ports = ports or AppPorts()
+
+    def env(self) -> dict[str, str]:
+        return {}
+
+    def _start(self) -> None:
+        process.spawn(
+            [sys.executable, "-m", "pizzactl.cli.main", *self.command],
+            log_file=self.log_file,
+            pid_file=self.pid_file,
+            env=self.env(),
+        )
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{self.port}{self.health_path}", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class ApiApp(AppProcess):
+    name = "api"
+    command = ("api",)
+    health_path = "/ready"
+
+    def running(self) -> bool:
+        """`pizza api` execs Granian, whose process title then names the app instead of our command."""
+        pid = self.pid()
+        return process.is_alive(pid, self.expect) or process.is_alive(pid, "api.app:create_app")
+
+    @property
+    def port(self) -> int:
+        return self.ports.api_port
+
+    def env(self) -> dict[str, str]:
+        return {"PIZZA_API_PORT": str(self.port)}
+
+
+class CdcRelayApp(AppProcess):
+    name = "cdc"
+    command = ("cdc", "run")
+
+    @property
+    def port(self) -> int:
+        return self.ports.cdc_metrics_port
+
+    def env(self) -> dict[str, str]:
+        return {"PIZZA_CDC_METRICS_PORT": str(self.port)}
+
+
+class LakeSinkApp(AppProcess):
+    name = "lake-sink"
+    command = ("lake", "sink")
+
+    @property
+    def port(self) -> int:
+        return self.ports.lake_sink_metrics_port
+
+    def env(self) -> dict[str, str]:
+        return {"PIZZA_LAKE_SINK_METRICS_PORT": str(self.port)}
+
+
+class SagaApp(AppProcess):
+    name = "saga"
+    command = ("saga", "run")
+
+    @property
+    def port(self) -> int:
+        return self.ports.saga_metrics_port
+
+    def env(self) -> dict[str, str]:
+        return {"PIZZA_SAGA_METRICS_PORT": str(self.port)}
+
+
+class DashboardsApp(AppProcess):
+    name = "dashboards"
+    command = ("dashboards",)
+    health_path = "/_stcore/health"
+
+    @property
+    def port(self) -> int:
+        return self.ports.dashboards_port
+
+    def env(self) -> dict[str, str]:
+        return {"PIZZA_DASHBOARDS_PORT": str(self.port)}
+
+
+ALL_APPS: tuple[type[AppProcess], ...] = (ApiApp, CdcRelayApp, LakeSinkApp, SagaApp, DashboardsApp)
