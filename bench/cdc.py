@@ -30,12 +30,12 @@ from pizza.config import PlatformSettings, get_platform_settings
 from pizza.contracts.events import OrderCreated, OrderLine, OutboxEvent
 from pizza.db.shards import ShardMap
 from pizza.ids import new_id
+from pizza.messaging.topics import TopicManager
 from streaming.relay.app import CdcRelay, build_relay
 from streaming.relay.publisher import producer_config
 from streaming.relay.routing import OutgoingMessage
 from streaming.relay.status import drop_slots
 from streaming.settings import CdcSettings
-from streaming.topics import TopicManager
 
 
 class Writer:

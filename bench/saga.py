@@ -30,11 +30,11 @@ from api.db import Databases
 from api.domain.saga import Deadlines, SagaOrchestrator
 from api.events.consumer import ConsumerOptions, EventConsumer
 from api.events.messagelog import mark_processed
-from api.events.topics import ensure_topics
 from pizza.config import get_platform_settings
 from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged, OutboxEvent
 from pizza.ids import new_id
 from pizza.logs import configure_logging
+from pizza.messaging.topics import ensure_topics
 
 BENCH = "bench-saga"
 

@@ -1,18 +1,8 @@
-"""Metrics and liveness for the streaming processes: ``/metrics`` (Prometheus) and ``/health`` on one port.
-
-``/health`` answers 200 while the process's main loop has beaten within ``stale_after_s`` seconds,
-503 otherwise, so an orchestrator restarts a relay or sink that is stuck rather than merely alive.
-"""
+"""The streaming processes' metrics (relay and lake sink), served with ``/health`` by ``pizza.messaging.health``."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -34,38 +24,3 @@ LAKE_DEAD_LETTERS = Counter("pizza_lake_dead_letters", "Malformed messages sent 
 LAKE_BUFFERED_ROWS = Gauge("pizza_lake_buffered_rows", "Rows consumed but not yet in a file")
 LAKE_FLUSH_SECONDS = Histogram("pizza_lake_flush_seconds", "Write files + commit offsets", buckets=LATENCY_BUCKETS)
 LAKE_LAG_SECONDS = Gauge("pizza_lake_lag_seconds", "Now minus the commit time of the newest row in a file")
-
-
-class Heartbeat:
-    """The main loop calls ``beat()`` each turn; ``/health`` reads ``alive()``."""
-
-    def __init__(self, stale_after_s: float) -> None:
-        self.stale_after_s = stale_after_s
-        self.last = time.monotonic()
-
-    def beat(self) -> None:
-        self.last = time.monotonic()
-
-    def alive(self) -> bool:
-        return time.monotonic() - self.last < self.stale_after_s
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # scrapes every few seconds: keep logs clean
-        pass
-
-
-def serve(port: int, alive: Callable[[], bool], host: str = "0.0.0.0") -> WSGIServer:  # noqa: S104 (scraped)
-    """Start ``/metrics`` + ``/health`` on a daemon thread; port 0 picks a free port (see ``server_port``)."""
-    metrics = make_wsgi_app()
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/health":
-            ok = alive()
-            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"ok\n" if ok else b"stale\n"]
-        return metrics(environ, start_response)  # type: ignore[no-any-return]
-
-    server = make_server(host, port, app, handler_class=_QuietHandler)
-    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
-    return server

@@ -34,13 +34,13 @@ from api.domain.payments.providers import GatewayUnavailable
 from api.domain.payments.settings import PaymentSettings
 from api.domain.saga import Deadlines, Participants, SagaOrchestrator, SagaSettings, SagaTimer
 from api.domain.saga.repositories import SagaRace
-from api.events import observability as obs
 from api.events.consumer import ConsumerOptions, EventConsumer
 from api.events.purposes import TOPICS, live_handler, notifications_handler, saga_handler
-from api.events.topics import ensure_topics
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.logs import get_logger
+from pizza.messaging.health import Heartbeat, serve
+from pizza.messaging.topics import ensure_topics
 
 log = get_logger(__name__)
 
@@ -82,7 +82,7 @@ class SagaProcess:
         self.mongo = self.mongo_client[platform.mongo_database]
         self.consumers: list[EventConsumer] = []
         self.timer: SagaTimer | None = None
-        self.timer_heartbeat = obs.Heartbeat("timer", settings.stale_after_s)
+        self.timer_heartbeat = Heartbeat(settings.stale_after_s, name="timer")
         self.orchestrator: SagaOrchestrator | None = None
         self._closers: list[Callable[[], Any]] = []
 
@@ -193,7 +193,7 @@ async def run_saga_process(
             loop.add_signal_handler(sig, stop.set)
     process = SagaProcess(platform, settings)
     await process.open()
-    server = obs.serve(settings.metrics_port, process.alive) if settings.metrics_port else None
+    server = serve(settings.metrics_port, process.alive) if settings.metrics_port else None
     log.info("saga process started", consumers=settings.consumers, timer=settings.run_timer,
              metrics_port=settings.metrics_port or None)  # fmt: skip
     try:

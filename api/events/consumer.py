@@ -27,9 +27,10 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from api.events import observability as obs
-from api.events.deadletters import DeadLetterError, DeadLetters
 from pizza.contracts.events import EVENT_TYPES, Event, EventEnvelope
 from pizza.logs import get_logger
+from pizza.messaging.deadletters import DeadLetterError, DeadLetters
+from pizza.messaging.health import Heartbeat
 
 log = get_logger(__name__)
 
@@ -103,7 +104,7 @@ class EventConsumer:
         self.transient = transient
         self.consumer = Consumer(consumer_config(bootstrap, name, options))
         self.dead_letters = DeadLetters(bootstrap, f"{name}:{options.group_id}")
-        self.heartbeat = obs.Heartbeat(name, stale_after_s)
+        self.heartbeat = Heartbeat(stale_after_s, name=name)
         self.handled = 0
         self.dead_lettered = 0
 

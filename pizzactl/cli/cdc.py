@@ -34,7 +34,7 @@ def run(
     until_idle: Annotated[bool, typer.Option(help="exit once every slot is drained")] = False,
 ) -> None:
     """Relay row changes and outbox events to Kafka; a slot advances only after Kafka acked."""
-    from streaming.observability import serve
+    from pizza.messaging.health import serve
     from streaming.relay.app import build_relay
     from streaming.settings import get_cdc_settings
 

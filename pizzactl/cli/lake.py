@@ -20,8 +20,8 @@ def sink(
     ] = None,
 ) -> None:
     """Write cdc.* topics to the lake; offsets are committed only after the files are durable."""
+    from pizza.messaging.health import serve
     from streaming.consumers.cdc_to_lake.app import LakeSinkApp
-    from streaming.observability import serve
     from streaming.settings import get_lake_sink_settings
 
     configure_logging()

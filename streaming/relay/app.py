@@ -21,13 +21,14 @@ from pizza.config import PlatformSettings
 from pizza.contracts.cdc import cdc_topic
 from pizza.contracts.events import EVENT_TYPES, events_topic
 from pizza.logs import get_logger
+from pizza.messaging.health import Heartbeat
+from pizza.messaging.topics import TopicManager
 from streaming import observability as obs
 from streaming.relay.publisher import AckHook, Publisher, PublishError, producer_config
 from streaming.relay.routing import ChangeRouter, OutgoingMessage
 from streaming.relay.slot import PartitionRoots, RelayLock, ReplicationSlot, captured_tables
 from streaming.relay.wal2json import Transaction, decode_rows, format_lsn
 from streaming.settings import CdcSettings
-from streaming.topics import TopicManager
 
 log = get_logger(__name__)
 
@@ -160,7 +161,7 @@ class CdcRelay:
         self.sources = sources
         self.publisher = publisher
         self.settings = settings
-        self.heartbeat = obs.Heartbeat(stale_after_s=max(60.0, settings.ack_timeout_s * 2))
+        self.heartbeat = Heartbeat(stale_after_s=max(60.0, settings.ack_timeout_s * 2))
         self.extra_ack_hook: AckHook | None = None  # benchmarks measure per-message latency through it
 
     def _on_ack(self, message: OutgoingMessage, acked_at: float) -> None:

@@ -12,8 +12,8 @@ from functools import partial
 from confluent_kafka import KafkaError, Message, Producer
 
 from pizza.logs import get_logger
+from pizza.messaging.topics import TopicManager
 from streaming.relay.routing import OutgoingMessage
-from streaming.topics import TopicManager
 
 log = get_logger(__name__)
 

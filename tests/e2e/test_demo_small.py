@@ -79,18 +79,20 @@ def pizza(env: dict[str, str], *args: str, timeout: float) -> subprocess.Complet
 def test_the_demo_runs_end_to_end_from_an_empty_state_and_again_on_the_same_state(demo_env: dict[str, str]) -> None:
     first = pizza(demo_env, "demo", timeout=1500)
     output = first.stdout + first.stderr
-    assert first.returncode == 0, output[-6000:]
+    assert first.returncode == 0, first.stdout[-6000:] + first.stderr[-2000:]
     assert "imported 150 new orders (0 were already there)" in output
     live = re.findall(r"^\s+(\d+)\s+(DELIVERED|CANCELLED.*|REFUNDED.*)$", output, re.MULTILINE)
     assert sum(int(n) for n, _ in live) == 8, output[-4000:]  # every live order ended as the demo expects
-    for dag_id in ("cdc_lake_compaction", "warehouse_load", "marts_build", "recommendations_refresh"):
+    for dag_id in ("cdc_lake_compaction", "warehouse_load", "marts_build"):
         assert f"{dag_id}: success" in output, output[-4000:]
+    # On a world this small the gate may keep ALS out (it must beat popularity): a verdict, reported as such.
+    assert re.search(r"recommendations_refresh: (success|model not published)", output), output[-4000:]
     assert re.search(r"^OK: all 4 layers agree", output, re.MULTILINE), output[-4000:]
     assert "Step times" in output
 
     again = pizza(demo_env, "demo", "--no-pipelines", timeout=900)
     output = again.stdout + again.stderr
-    assert again.returncode == 0, output[-6000:]
+    assert again.returncode == 0, again.stdout[-6000:] + again.stderr[-2000:]
     assert "imported 0 new orders (150 were already there)" in output
 
     verified = pizza(demo_env, "demo", "verify", timeout=300)

@@ -15,14 +15,15 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.logs import get_logger
+from pizza.messaging.deadletters import DeadLetters
+from pizza.messaging.health import Heartbeat
+from pizza.messaging.topics import TopicManager
 from streaming import observability as obs
 from streaming.consumers.cdc_to_lake.handlers import to_lake_row
-from streaming.dlq import DeadLetters
 from streaming.serialization import MalformedMessage
 from streaming.settings import LakeSinkSettings
 from streaming.sinks.lake_store import LakeStore
 from streaming.sinks.parquet_lake import ParquetLakeSink
-from streaming.topics import TopicManager
 
 log = get_logger(__name__)
 
@@ -51,7 +52,7 @@ class LakeSinkApp:
         self.dead_letters = DeadLetters(platform.kafka, f"lake-sink:{settings.group_id}")
         self.consumer = Consumer(consumer_config(platform, settings))
         self.consumer.subscribe([settings.topic_pattern], on_assign=self._on_assign, on_revoke=self._on_revoke)
-        self.heartbeat = obs.Heartbeat(stale_after_s=max(60.0, settings.max_age_s * 3))
+        self.heartbeat = Heartbeat(stale_after_s=max(60.0, settings.max_age_s * 3))
         self.rows_written = 0
         self.files_written = 0
         self.assigned_once = False

@@ -20,12 +20,12 @@ from confluent_kafka import Producer
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC, RowChange, SourceInfo
 from pizza.contracts.lake import RAW_CDC_SCHEMA
+from pizza.messaging.topics import TopicManager
 from streaming.consumers.cdc_to_lake.app import LakeSinkApp
 from streaming.relay.app import CdcRelay
 from streaming.serialization import encode_row_change
 from streaming.settings import LakeSinkSettings
 from streaming.sinks.lake_store import LakeStore
-from streaming.topics import TopicManager
 
 pytestmark = pytest.mark.integration
 

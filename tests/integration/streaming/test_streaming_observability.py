@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from streaming.observability import CDC_MESSAGES, Heartbeat, serve
+from pizza.messaging.health import Heartbeat, serve
+from streaming.observability import CDC_MESSAGES
 
 pytestmark = pytest.mark.integration
 

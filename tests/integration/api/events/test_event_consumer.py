@@ -18,10 +18,10 @@ from confluent_kafka import Consumer, Producer
 from api.db import Databases
 from api.events.consumer import ConsumerOptions, EventConsumer
 from api.events.messagelog import once
-from api.events.topics import ensure_topics
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged, OutboxEvent
+from pizza.messaging.topics import ensure_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

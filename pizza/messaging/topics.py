@@ -1,7 +1,9 @@
 """Create topics on first use, with the platform's partition count and replication factor.
 
 Topics are made explicitly (never by broker auto-creation) so that every environment gets the
-partitioning it is configured for: more partitions on a production cluster, one replica locally.
+partitioning it is configured for: more partitions on a production cluster, one replica locally. A
+consumer started before the relay creates what it reads, instead of subscribing to nothing and waiting
+for a metadata refresh. Creating a topic that already exists is not an error.
 """
 
 from __future__ import annotations
@@ -42,3 +44,8 @@ class TopicManager:
                     raise
             self.known.add(topic)
         return created
+
+
+def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int, replication_factor: int) -> list[str]:
+    """Create the missing topics once; return those created now."""
+    return TopicManager(bootstrap, partitions, replication_factor).ensure(topics)

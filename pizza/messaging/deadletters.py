@@ -1,7 +1,9 @@
-"""The dead-letter topic: a message no consumer can process goes there with the reason, and work goes on.
+"""The dead-letter topic: a message that can never be processed goes to ``dlq.pizza`` with the reason, and
+the partition moves on.
 
-The original key, value and headers are kept; ``dlq.*`` headers say where it came from and why, so it
-can be inspected and replayed after a fix. Never mark such a message done silently.
+Every consumer uses it (the saga worker's, the lake sink). The original key, value and headers are kept;
+``dlq.*`` headers say where the message came from and why, so it can be inspected and replayed after a
+fix. A dead-lettered message is never marked processed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from confluent_kafka import KafkaError, Message, Producer
 
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.logs import get_logger
-from streaming.serialization import Headers
 
 log = get_logger(__name__)
 
@@ -26,10 +27,11 @@ class DeadLetters:
         )
         self.consumer_name = consumer_name
         self.topic = topic
+        self.pending = 0
         self.failures: list[str] = []
 
     def send(self, message: Message, reason: str) -> None:
-        headers: Headers = [(str(item[0]), item[1]) for item in message.headers() or []]  # consumed: a list
+        headers: list[tuple[str, str | bytes | None]] = [(str(h[0]), h[1]) for h in message.headers() or []]
         headers += [
             ("dlq.reason", reason[:1000].encode()),
             ("dlq.topic", (message.topic() or "").encode()),
@@ -41,6 +43,7 @@ class DeadLetters:
         self.producer.produce(
             self.topic, key=message.key(), value=message.value(), headers=headers, on_delivery=self._delivered
         )
+        self.pending += 1
         self.producer.poll(0)
 
     def _delivered(self, err: KafkaError | None, _msg: Message) -> None:
@@ -48,8 +51,11 @@ class DeadLetters:
             self.failures.append(str(err))
 
     def flush(self, timeout_s: float = 30.0) -> None:
-        """Wait for every dead letter to be acknowledged; call before committing their offsets."""
+        """Wait until every dead letter is acknowledged; call before committing past their offsets."""
+        if not self.pending:
+            return
         remaining = self.producer.flush(timeout_s)
+        self.pending = remaining
         if remaining or self.failures:
             failures, self.failures = self.failures, []
             raise DeadLetterError(f"{remaining} dead letter(s) unacknowledged; failures: {failures[:3]}")
