@@ -28,12 +28,12 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from api.db import Databases
 from api.domain.saga import Deadlines, SagaOrchestrator
-from api.events.consumer import ConsumerOptions, EventConsumer
-from api.events.messagelog import mark_processed
 from pizza.config import get_platform_settings
 from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged, OutboxEvent
 from pizza.ids import new_id
 from pizza.logs import configure_logging
+from pizza.messaging.consumer import ConsumerOptions, EventConsumer
+from pizza.messaging.messagelog import mark_processed
 from pizza.messaging.topics import ensure_topics
 
 BENCH = "bench-saga"

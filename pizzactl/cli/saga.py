@@ -25,7 +25,7 @@ def run() -> None:
     Settings: PIZZA_SAGA_* (deadlines, consumer groups, PIZZA_SAGA_METRICS_PORT for /health and /metrics).
     """
     from api.domain.saga.settings import get_saga_settings
-    from api.events.app import run_saga_process
+    from workers.saga.app import run_saga_process
 
     configure_logging()
     asyncio.run(run_saga_process(get_platform_settings(), get_saga_settings()))

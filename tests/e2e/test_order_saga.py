@@ -28,12 +28,12 @@ from saga_e2e_support import OPS_EMAIL, RIDER_TIMEOUT_S, SagaRun
 
 from api.domain.notifications.templates import TEMPLATES, template_key
 from api.domain.saga.settings import SagaSettings
-from api.events.app import SagaProcess
-from api.events.consumer import decode
-from api.events.purposes import live_handler, notifications_handler
 from pizza.config import PlatformSettings
 from pizza.contracts.events import EventEnvelope, events_topic
 from pizza.db.shards import ShardMap
+from pizza.messaging.consumer import decode
+from workers.saga.app import SagaProcess
+from workers.saga.purposes import live_handler, notifications_handler
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

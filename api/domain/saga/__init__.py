@@ -2,7 +2,7 @@
 
 ``states`` holds the rules (pure), ``orchestrator`` applies them in one shard transaction per step,
 ``participants`` calls the other domains, ``timer`` wakes sagas whose deadline passed. No HTTP
-controllers: the saga runs in the ``pizza saga run`` process (see ``api.events``) and docs/saga.md.
+controllers: the saga runs in the ``pizza saga run`` process (see ``workers.saga``) and docs/saga.md.
 """
 
 from api.domain.saga.orchestrator import OrderNotFound, SagaOrchestrator

@@ -44,9 +44,9 @@ from api.domain.saga.states import (
     on_event,
     on_timeout,
 )
-from api.events.messagelog import mark_processed
 from pizza.contracts.events import Event, EventEnvelope, OrderEvent
 from pizza.logs import get_logger
+from pizza.messaging.messagelog import mark_processed
 
 log = get_logger(__name__)
 

@@ -16,12 +16,12 @@ import pytest
 from confluent_kafka import Consumer, Producer
 
 from api.db import Databases
-from api.events.consumer import ConsumerOptions, EventConsumer
-from api.events.messagelog import once
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged, OutboxEvent
+from pizza.messaging.consumer import ConsumerOptions, EventConsumer
 from pizza.messaging.topics import ensure_topics
+from workers.saga.messagelog import once
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

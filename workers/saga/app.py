@@ -34,13 +34,13 @@ from api.domain.payments.providers import GatewayUnavailable
 from api.domain.payments.settings import PaymentSettings
 from api.domain.saga import Deadlines, Participants, SagaOrchestrator, SagaSettings, SagaTimer
 from api.domain.saga.repositories import SagaRace
-from api.events.consumer import ConsumerOptions, EventConsumer
-from api.events.purposes import TOPICS, live_handler, notifications_handler, saga_handler
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.logs import get_logger
+from pizza.messaging.consumer import ConsumerOptions, EventConsumer
 from pizza.messaging.health import Heartbeat, serve
 from pizza.messaging.topics import ensure_topics
+from workers.saga.purposes import TOPICS, live_handler, notifications_handler, saga_handler
 
 log = get_logger(__name__)
 

@@ -18,9 +18,9 @@ from api.domain.delivery import DeliveryService
 from api.domain.notifications import NotificationService
 from api.domain.saga import SagaOrchestrator
 from api.domain.saga.settings import Purpose
-from api.events.consumer import Handler
-from api.events.messagelog import once
 from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged, events_topic
+from pizza.messaging.consumer import Handler
+from workers.saga.messagelog import once
 
 TOPICS: dict[Purpose, tuple[str, ...]] = {
     "saga": (events_topic("order"),),

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.events.consumer import ConsumerOptions, consumer_config, decode
 from pizza.contracts.events import EventEnvelope, OrderStatusChanged, OutboxEvent
+from pizza.messaging.consumer import ConsumerOptions, consumer_config, decode
 
 pytestmark = pytest.mark.unit
 

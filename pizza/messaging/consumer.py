@@ -23,16 +23,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from api.events import observability as obs
 from pizza.contracts.events import EVENT_TYPES, Event, EventEnvelope
 from pizza.logs import get_logger
 from pizza.messaging.deadletters import DeadLetterError, DeadLetters
 from pizza.messaging.health import Heartbeat
 
 log = get_logger(__name__)
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+MESSAGES = Counter("pizza_consumer_messages", "Messages handled, by consumer and outcome", ["consumer", "outcome"])
+DEAD_LETTERS = Counter("pizza_consumer_dead_letters", "Messages sent to the dead-letter topic", ["consumer"])
+RETRIES = Counter("pizza_consumer_retries", "Handler attempts that failed with a transient error", ["consumer"])
+HANDLE_SECONDS = Histogram("pizza_consumer_handle_seconds", "Time to handle one message", ["consumer"], buckets=BUCKETS)
 
 Handler = Callable[[EventEnvelope, Event], Awaitable[str]]
 """Applies one event; returns a short outcome for metrics and logs (e.g. "advanced", "duplicate")."""
@@ -174,20 +181,20 @@ class EventConsumer:
         except self.transient as exc:
             log.warning("transient error persisted; polling the message again", consumer=self.name,
                         event_id=str(envelope.event_id), error=repr(exc))  # fmt: skip
-            obs.MESSAGES.labels(self.name, "retry_later").inc()
+            MESSAGES.labels(self.name, "retry_later").inc()
             return False
         except Exception as exc:  # anything else fails the same way every time: dead-letter it
             log.exception("handler failed; dead-lettering", consumer=self.name, event_id=str(envelope.event_id))
             self._dead_letter(message, f"{envelope.event_type} {envelope.event_id}: {type(exc).__name__}: {exc}")
             return True
-        obs.MESSAGES.labels(self.name, outcome).inc()
-        obs.HANDLE_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+        MESSAGES.labels(self.name, outcome).inc()
+        HANDLE_SECONDS.labels(self.name).observe(time.perf_counter() - started)
         self.handled += 1
         return True
 
     async def _attempt(self, envelope: EventEnvelope, event: Event) -> str:
         def count_retry(_state: RetryCallState) -> None:
-            obs.RETRIES.labels(self.name).inc()
+            RETRIES.labels(self.name).inc()
 
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(self.options.attempts),
@@ -203,5 +210,5 @@ class EventConsumer:
     def _dead_letter(self, message: Message, reason: str) -> None:
         self.dead_letters.send(message, reason)
         self.dead_lettered += 1
-        obs.DEAD_LETTERS.labels(self.name).inc()
-        obs.MESSAGES.labels(self.name, "dead_letter").inc()
+        DEAD_LETTERS.labels(self.name).inc()
+        MESSAGES.labels(self.name, "dead_letter").inc()

@@ -1,0 +1,1 @@
+"""Deployable workers beside the API: processes that consume events and call the API's domain services."""
