@@ -221,6 +221,20 @@ class AirflowApi:
             time.sleep(3)
         return "timeout"
 
+    def wait_runs_since(self, dag_id: str, since: str, timeout: float = 1800) -> list[tuple[str, str]]:
+        """(run id, final state) of every run of ``dag_id`` queued at or after ``since`` (ISO time), once all
+        have finished; a run that has not finished in time is reported as "timeout"."""
+        deadline = time.monotonic() + timeout
+        while True:
+            params: dict[str, str | int] = {"order_by": "-run_after", "limit": 25}
+            listed = self.http.get(f"/dags/{dag_id}/dagRuns", params=params).json().get("dag_runs", [])
+            runs = [r for r in listed if str(r.get("queued_at") or "")[:19] >= since]
+            if runs and all(r.get("state") in ("success", "failed") for r in runs):
+                return [(str(r["dag_run_id"]), str(r["state"])) for r in runs]
+            if time.monotonic() >= deadline:
+                return [(str(r["dag_run_id"]), str(r.get("state"))) for r in runs] or [("", "timeout")]
+            time.sleep(3)
+
     def wait(self, dag_id: str, after: str, timeout: float = 1800) -> str:
         """State of the first run of ``dag_id`` queued after ``after`` (ISO time) once it has finished."""
         deadline = time.monotonic() + timeout
@@ -260,26 +274,31 @@ def run_demo_dags(
     first = BATCH_CHAIN[0]
     active = api.active_run(first)
     if active:  # a second run queued behind it would find nothing new: follow the one under way
-        run_id = str(active["dag_run_id"])
-        since = min(since, str(active.get("start_date") or since)[:19])  # downstream runs start after it
-        out.print(f"following {first} run {run_id}, already under way")
+        since = min(since, str(active.get("queued_at") or active.get("start_date") or since)[:19])
+        out.print(f"following {first} run {active['dag_run_id']}, already under way")
     else:
-        run_id = api.trigger(first)
+        api.trigger(first)
         out.print(f"triggered {first}")
     out.print(f"{' -> '.join(BATCH_CHAIN[1:])} follow on its assets")
-    for dag_id in BATCH_CHAIN:
-        if dag_id == first:
-            states[dag_id] = api.wait_run(dag_id, run_id, timeout=timeout)
-        else:
+    # Unpausing an hourly DAG makes the scheduler queue its latest interval too, possibly just after the
+    # check above. Every compaction run queued since is waited for: whichever of them compacted the new
+    # raw files is the one whose facts set off the rest of the chain.
+    runs = api.wait_runs_since(first, since, timeout=timeout)
+    failed = [state for _run, state in runs if state != "success"]
+    states[first] = failed[0] if failed else "success"
+    out.print(f"{first}: {states[first]}")
+    if failed or not runs:
+        raise RuntimeError(f"{first} ended {states[first] if runs else 'without a run'}; see the Airflow UI")
+    if all(api.task_state(first, run_id, "build_daily_facts") == "skipped" for run_id, _state in runs):
+        # no lake_facts event, so nothing follows: an earlier run already compacted every raw file
+        out.print("no new raw files since the last compaction: the warehouse is current")
+        states.update(dict.fromkeys(BATCH_CHAIN[1:], "current"))
+    else:
+        for dag_id in BATCH_CHAIN[1:]:
             states[dag_id] = api.wait(dag_id, since, timeout=timeout)
-        out.print(f"{dag_id}: {states[dag_id]}")
-        if states[dag_id] != "success":
-            raise RuntimeError(f"{dag_id} ended {states[dag_id]}; see the Airflow UI")
-        if dag_id == first and api.task_state(first, run_id, "build_daily_facts") == "skipped":
-            # no lake_facts event, so nothing follows: an earlier run already compacted every raw file
-            out.print("no new raw files since the last compaction: the warehouse is current")
-            states.update(dict.fromkeys(BATCH_CHAIN[1:], "current"))
-            break
+            out.print(f"{dag_id}: {states[dag_id]}")
+            if states[dag_id] != "success":
+                raise RuntimeError(f"{dag_id} ended {states[dag_id]}; see the Airflow UI")
     for dag_id in extra:
         if api.wait_for_dag(dag_id, timeout=30):
             run_id = api.trigger(dag_id)

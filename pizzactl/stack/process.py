@@ -72,26 +72,50 @@ def spawn(argv: Sequence[str], *, log_file: Path, pid_file: Path, env: dict[str,
 
 
 def terminate(pid: int, timeout: float = 20.0) -> None:
-    """SIGTERM the process (its whole group if it leads one), SIGKILL the group after ``timeout``."""
+    """SIGTERM the process (its whole group if it leads one), SIGKILL the group after ``timeout``.
+
+    Returns once every member of the group has gone, not only its leader: a server's workers (Granian's)
+    may still hold its port for a moment after the parent has exited.
+    """
+    group = _group_of(pid)
     _signal(pid, signal.SIGTERM)
-    if not _wait_gone(pid, timeout):
-        _signal(pid, signal.SIGKILL)
-        _wait_gone(pid, 10.0)
+    if not _wait_gone(pid, group, timeout):
+        _signal(pid, signal.SIGKILL, group)
+        _wait_gone(pid, group, 10.0)
 
 
-def _signal(pid: int, sig: signal.Signals) -> None:
+def _group_of(pid: int) -> int | None:
+    """The process group ``pid`` leads, if it leads one (the apps and servers run in sessions of their own)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         if os.getpgid(pid) == pid:
+            return pid
+    return None
+
+
+def _members(group: int) -> list[psutil.Process]:
+    members = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, OSError):
+            if os.getpgid(proc.pid) == group and proc.status() != psutil.STATUS_ZOMBIE:
+                members.append(proc)
+    return members
+
+
+def _signal(pid: int, sig: signal.Signals, group: int | None = None) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if group is not None:
+            os.killpg(group, sig)
+        elif os.getpgid(pid) == pid:
             os.killpg(pid, sig)
         else:
             os.kill(pid, sig)
 
 
-def _wait_gone(pid: int, timeout: float) -> bool:
+def _wait_gone(pid: int, group: int | None, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         _reap(pid)  # a child of ours stays a zombie until reaped
-        if not is_alive(pid):
+        if not is_alive(pid) and (group is None or not _members(group)):
             return True
         time.sleep(0.1)
     return False
