@@ -182,7 +182,7 @@ def layers(
     """
     for dsn in stack.shards.values():
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("TRUNCATE orders CASCADE")
+            conn.execute("TRUNCATE orders, order_items, order_status_history CASCADE")
             conn.execute("DELETE FROM archived_partitions")
     berlin = make_restaurant(with_staff=False)
     london = make_restaurant(with_staff=False, **LONDON)
