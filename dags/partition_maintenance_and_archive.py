@@ -1,7 +1,7 @@
 """**partition_maintenance_and_archive** (daily): keep ``orders`` months ahead and move old ones to the archive.
 
 Per shard (dynamic task mapping): pg_partman creates the coming months; months older than
-``PIZZA_ARCHIVE_AFTER_MONTHS`` are exported to Parquet, verified (rows + checksum) and only then detached
+``PIZZA_PIPELINES_ARCHIVE_AFTER_MONTHS`` are exported to Parquet, verified (rows + checksum) and only then detached
 and dropped, all in one transaction. Produces ``orders_archive``.
 """
 

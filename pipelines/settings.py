@@ -1,4 +1,4 @@
-"""Settings of the batch layer (``PIZZA_*``): Spark, incremental windows, archival, the warehouse target.
+"""Settings of the batch layer (``PIZZA_PIPELINES_*``): Spark, incremental windows, archival, the warehouse target.
 
 Where the lake, the archive, the shards and the DuckDB warehouse live comes from the platform settings
 (``pizza.config``); this object only holds the batch layer's own knobs. Defaults = the local stack.
@@ -17,7 +17,7 @@ WarehouseKind = Literal["duckdb", "bigquery", "snowflake"]
 
 
 class PipelineSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PIZZA_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PIZZA_PIPELINES_", env_file=".env", extra="ignore")
 
     # --- Spark: local by default, a cluster by configuration ----------------------------------------
     spark_master: str = Field("local[2]", description="local[N], spark://host:7077, k8s://..., yarn")

@@ -10,7 +10,7 @@ from pipelines.settings import PipelineSettings
 
 
 def session_configs(settings: PipelineSettings) -> dict[str, str]:
-    """Spark configs every job uses; extra ones (cluster, s3a credentials) come from ``PIZZA_SPARK_CONF``."""
+    """Spark configs every job uses; extra ones (cluster, s3a credentials) come from ``PIZZA_PIPELINES_SPARK_CONF``."""
     java_options = {"spark.driver.extraJavaOptions": settings.spark_driver_java_options}
     return {
         "spark.driver.memory": settings.spark_driver_memory,

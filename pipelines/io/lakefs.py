@@ -1,7 +1,7 @@
 """One filesystem abstraction for the lake and the archive: a local folder or ``s3://bucket/prefix``.
 
 pyarrow's filesystems list, read and write both, so the same code runs on a laptop and on S3 (or any
-S3-compatible store, e.g. MinIO, through ``PIZZA_S3_ENDPOINT_URL``). Spark gets the same location as an
+S3-compatible store, e.g. MinIO, through ``PIZZA_PIPELINES_S3_ENDPOINT_URL``). Spark gets the same location as an
 ``s3a://`` URI (it needs ``hadoop-aws`` on the cluster's classpath).
 """
 

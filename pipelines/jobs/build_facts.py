@@ -1,7 +1,7 @@
 """Build the daily facts (orders, payments, deliveries) for a set of order dates from the curated tables.
 
 A fact row belongs to the date of its order, so rebuilding a date rewrites every fact that depends on
-it; status changes and payments are looked for up to ``PIZZA_FACTS_LOOKAHEAD_DAYS`` after that date.
+it; status changes and payments are looked for up to ``PIZZA_PIPELINES_FACTS_LOOKAHEAD_DAYS`` after that date.
 Idempotent: the same dates rebuilt twice give the same partitions.
 
     python -m pipelines.jobs.build_facts --from-date 2026-01-01 --to-date 2026-01-31

@@ -239,7 +239,7 @@ def run(
     backfill: tuple[date, date] | None = None,
 ) -> CompactionResult:
     """Compact every selected table. Tables are independent (own raw files, state and partitions), so
-    ``PIZZA_SPARK_JOB_THREADS`` of them run at once on the one session: on small inputs each Spark job is
+    ``PIZZA_PIPELINES_SPARK_JOB_THREADS`` of them run at once on the one session: on small inputs each Spark job is
     mostly driver-side planning and scheduling, which then overlaps with another table's tasks."""
     lake = location(platform.lake, settings)
     selected = [CURATED_TABLES[name] for name in (tables or CURATED_TABLES)]

@@ -8,7 +8,7 @@ from pizza.config import PlatformSettings
 
 
 def loader_for(platform: PlatformSettings, settings: PipelineSettings) -> WarehouseLoader:
-    """The configured warehouse (``PIZZA_WAREHOUSE_KIND``); clients are imported only when chosen."""
+    """The configured warehouse (``PIZZA_PIPELINES_WAREHOUSE_KIND``); clients are imported only when chosen."""
     if settings.warehouse_kind == "bigquery":
         from pipelines.loaders.bigquery import BigQueryLoader
 

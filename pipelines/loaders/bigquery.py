@@ -5,7 +5,7 @@ exactly that partition, so a re-run is idempotent and other days are untouched. 
 the job reads the files directly (``gs://``); otherwise the rows are uploaded as one Parquet file.
 
 Credentials come from Application Default Credentials (``GOOGLE_APPLICATION_CREDENTIALS`` or the
-workload identity); ``PIZZA_BIGQUERY_PROJECT``/``_DATASET``/``_LOCATION`` choose the target.
+workload identity); ``PIZZA_PIPELINES_BIGQUERY_PROJECT``/``_DATASET``/``_LOCATION`` choose the target.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class BigQueryLoader(WarehouseLoader):
     @classmethod
     def from_settings(cls, settings: PipelineSettings) -> BigQueryLoader:
         if not settings.bigquery_project:
-            raise ValueError("set PIZZA_BIGQUERY_PROJECT to load into BigQuery")
+            raise ValueError("set PIZZA_PIPELINES_BIGQUERY_PROJECT to load into BigQuery")
         client = bigquery.Client(project=settings.bigquery_project, location=settings.bigquery_location)
         return cls(client, settings.bigquery_project, settings.bigquery_dataset, settings.bigquery_location)
 

@@ -51,7 +51,9 @@ class SnowflakeLoader(WarehouseLoader):
     @classmethod
     def from_settings(cls, settings: PipelineSettings) -> SnowflakeLoader:
         if not (settings.snowflake_account and settings.snowflake_user):
-            raise ValueError("set PIZZA_SNOWFLAKE_ACCOUNT and PIZZA_SNOWFLAKE_USER to load into Snowflake")
+            raise ValueError(
+                "set PIZZA_PIPELINES_SNOWFLAKE_ACCOUNT and PIZZA_PIPELINES_SNOWFLAKE_USER to load into Snowflake"
+            )
         args: dict[str, Any] = {
             "account": settings.snowflake_account,
             "user": settings.snowflake_user,

@@ -1,6 +1,6 @@
 """Move old ``orders``/``order_items`` month partitions from a shard to the archive, losing nothing.
 
-For every month older than ``PIZZA_ARCHIVE_AFTER_MONTHS``, in ONE Postgres transaction per month:
+For every month older than ``PIZZA_PIPELINES_ARCHIVE_AFTER_MONTHS``, in ONE Postgres transaction per month:
 
 1. lock both partitions against writes (``SHARE``: readers go on);
 2. export each to Parquet under ``<archive>/<table>/shard=<shard>/month=YYYY-MM/`` (local folder or S3);

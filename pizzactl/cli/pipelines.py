@@ -37,7 +37,7 @@ def facts(
 
 @app.command()
 def load(full: bool = typer.Option(False, help="reload every partition")) -> None:
-    """Load changed lake partitions into the warehouse (PIZZA_WAREHOUSE_KIND)."""
+    """Load changed lake partitions into the warehouse (PIZZA_PIPELINES_WAREHOUSE_KIND)."""
     from pipelines.jobs import load_warehouse
 
     raise typer.Exit(load_warehouse.main(["--full"] if full else []))
