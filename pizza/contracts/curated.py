@@ -98,6 +98,19 @@ class FactTable:
         return arrow_schema(self.columns)
 
 
+def columns(spec: str) -> Columns:
+    """Columns written as ``"name type, name type, ..."``: a table reads as its DDL, one glance wide."""
+    parsed: Columns = {}
+    for entry in spec.split(","):
+        name, kind = entry.split()
+        if kind not in ARROW_TYPES:
+            raise ValueError(f"column {name}: unknown type {kind!r}")
+        if name in parsed:
+            raise ValueError(f"column {name} is declared twice")
+        parsed[name] = kind  # type: ignore[assignment]  # checked against ColumnType just above
+    return parsed
+
+
 def arrow_schema(columns: Columns) -> pa.Schema:
     return pa.schema([pa.field(name, ARROW_TYPES[kind]) for name, kind in columns.items()])
 
@@ -109,27 +122,13 @@ ORDERS = CuratedTable(
     source="shard",
     primary_key=("order_id", "created_at"),
     date_column="created_at",
-    business_columns={
-        "order_id": "string",
-        "user_id": "string",
-        "restaurant_id": "string",
-        "status": "string",
-        "currency": "string",
-        "subtotal_cents": "bigint",
-        "discount_cents": "bigint",
-        "delivery_fee_cents": "bigint",
-        "total_cents": "bigint",
-        "coupon_code": "string",
-        "city": "string",
-        "delivery_address": "json",
-        "delivery_lat": "double",
-        "delivery_lon": "double",
-        "idempotency_key": "string",
-        "request_hash": "string",
-        "created_at": "timestamp",
-        "updated_at": "timestamp",
-        "estimated_ready_at": "timestamp",
-    },
+    business_columns=columns(
+        "order_id string, user_id string, restaurant_id string, status string, currency string, "
+        "subtotal_cents bigint, discount_cents bigint, delivery_fee_cents bigint, total_cents bigint, "
+        "coupon_code string, city string, delivery_address json, delivery_lat double, delivery_lon double, "
+        "idempotency_key string, request_hash string, created_at timestamp, updated_at timestamp, "
+        "estimated_ready_at timestamp"
+    ),
 )
 
 ORDER_ITEMS = CuratedTable(
@@ -137,18 +136,10 @@ ORDER_ITEMS = CuratedTable(
     source="shard",
     primary_key=("order_id", "line_no", "order_created_at"),
     date_column="order_created_at",
-    business_columns={
-        "order_id": "string",
-        "line_no": "int",
-        "order_created_at": "timestamp",
-        "menu_item_id": "string",
-        "name": "string",
-        "size": "string",
-        "toppings": "json",
-        "quantity": "int",
-        "unit_price_cents": "bigint",
-        "line_total_cents": "bigint",
-    },
+    business_columns=columns(
+        "order_id string, line_no int, order_created_at timestamp, menu_item_id string, name string, "
+        "size string, toppings json, quantity int, unit_price_cents bigint, line_total_cents bigint"
+    ),
 )
 
 ORDER_STATUS_HISTORY = CuratedTable(
@@ -156,15 +147,10 @@ ORDER_STATUS_HISTORY = CuratedTable(
     source="shard",
     primary_key=("order_id", "seq"),
     date_column="changed_at",
-    business_columns={
-        "order_id": "string",
-        "seq": "int",
-        "from_status": "string",
-        "to_status": "string",
-        "reason": "string",
-        "changed_by": "string",
-        "changed_at": "timestamp",
-    },
+    business_columns=columns(
+        "order_id string, seq int, from_status string, to_status string, reason string, changed_by string, "
+        "changed_at timestamp"
+    ),
 )
 
 PAYMENTS = CuratedTable(
@@ -172,25 +158,12 @@ PAYMENTS = CuratedTable(
     source="shard",
     primary_key=("payment_id",),
     date_column="created_at",
-    business_columns={
-        "payment_id": "string",
-        "order_id": "string",
-        "user_id": "string",
-        "amount_cents": "bigint",
-        "currency": "string",
-        "status": "string",
-        "provider": "string",
-        "provider_ref": "string",
-        "method": "string",
-        "failure_reason": "string",
-        "created_at": "timestamp",
-        "updated_at": "timestamp",
-        "fraud_score": "int",
-        "fraud_reasons": "json",
-        "review_decision": "string",
-        "reviewed_at": "timestamp",
-        "refunded_at": "timestamp",
-    },
+    business_columns=columns(
+        "payment_id string, order_id string, user_id string, amount_cents bigint, currency string, "
+        "status string, provider string, provider_ref string, method string, failure_reason string, "
+        "created_at timestamp, updated_at timestamp, fraud_score int, fraud_reasons json, "
+        "review_decision string, reviewed_at timestamp, refunded_at timestamp"
+    ),
 )
 
 USERS = CuratedTable(
@@ -198,18 +171,10 @@ USERS = CuratedTable(
     source="shard",
     primary_key=("user_id",),
     date_column="created_at",
-    business_columns={
-        "user_id": "string",
-        "email_sha256": "string",
-        "name": "string",
-        "phone_sha256": "string",
-        "role": "string",
-        "restaurant_id": "string",
-        "city": "string",
-        "loyalty_points": "int",
-        "created_at": "timestamp",
-        "updated_at": "timestamp",
-    },
+    business_columns=columns(
+        "user_id string, email_sha256 string, name string, phone_sha256 string, role string, "
+        "restaurant_id string, city string, loyalty_points int, created_at timestamp, updated_at timestamp"
+    ),
     dropped=("password_hash",),
     hashed={"email": "email_sha256", "phone": "phone_sha256"},
 )
@@ -219,19 +184,10 @@ USER_ADDRESSES = CuratedTable(
     source="shard",
     primary_key=("address_id",),
     date_column="created_at",
-    business_columns={
-        "address_id": "string",
-        "user_id": "string",
-        "label": "string",
-        "line1": "string",
-        "city": "string",
-        "postcode": "string",
-        "country": "string",
-        "lat": "double",
-        "lon": "double",
-        "is_default": "boolean",
-        "created_at": "timestamp",
-    },
+    business_columns=columns(
+        "address_id string, user_id string, label string, line1 string, city string, postcode string, "
+        "country string, lat double, lon double, is_default boolean, created_at timestamp"
+    ),
 )
 
 RESTAURANTS = CuratedTable(
@@ -239,25 +195,11 @@ RESTAURANTS = CuratedTable(
     source="catalog",
     primary_key=("restaurant_id",),
     date_column="created_at",
-    business_columns={
-        "restaurant_id": "string",
-        "name": "string",
-        "city": "string",
-        "country": "string",
-        "timezone": "string",
-        "currency": "string",
-        "cuisine": "string",
-        "address": "string",
-        "lat": "double",
-        "lon": "double",
-        "opening_hours": "json",
-        "rating_avg": "double",
-        "rating_count": "int",
-        "rating_sum": "bigint",
-        "is_active": "boolean",
-        "created_at": "timestamp",
-        "updated_at": "timestamp",
-    },
+    business_columns=columns(
+        "restaurant_id string, name string, city string, country string, timezone string, currency string, "
+        "cuisine string, address string, lat double, lon double, opening_hours json, rating_avg double, "
+        "rating_count int, rating_sum bigint, is_active boolean, created_at timestamp, updated_at timestamp"
+    ),
 )
 
 COUPONS = CuratedTable(
@@ -265,20 +207,11 @@ COUPONS = CuratedTable(
     source="catalog",
     primary_key=("code",),
     date_column="created_at",
-    business_columns={
-        "code": "string",
-        "kind": "string",
-        "value": "bigint",
-        "currency": "string",
-        "city": "string",
-        "first_order_only": "boolean",
-        "min_subtotal_cents": "bigint",
-        "max_uses": "int",
-        "uses": "int",
-        "valid_from": "timestamp",
-        "valid_until": "timestamp",
-        "created_at": "timestamp",
-    },
+    business_columns=columns(
+        "code string, kind string, value bigint, currency string, city string, first_order_only boolean, "
+        "min_subtotal_cents bigint, max_uses int, uses int, valid_from timestamp, valid_until timestamp, "
+        "created_at timestamp"
+    ),
 )
 
 CURATED_TABLES: dict[str, CuratedTable] = {
@@ -291,81 +224,42 @@ CURATED_TABLES: dict[str, CuratedTable] = {
 FACT_ORDERS = FactTable(
     name="fact_orders",
     key=("order_id",),
-    business_columns={
-        "order_id": "string",
-        "user_id": "string",
-        "restaurant_id": "string",
-        "city": "string",
-        "currency": "string",
-        "subtotal_cents": "bigint",
-        "discount_cents": "bigint",
-        "delivery_fee_cents": "bigint",
-        "total_cents": "bigint",
-        "coupon_code": "string",
-        "final_status": "string",
-        "item_count": "bigint",  # sum of quantities
-        "line_count": "bigint",
-        "placed_at": "timestamp",  # orders.created_at
-        "paid_at": "timestamp",  # first transition to each status, from order_status_history
-        "accepted_at": "timestamp",
-        "ready_at": "timestamp",
-        "picked_up_at": "timestamp",
-        "delivered_at": "timestamp",
-        "cancelled_at": "timestamp",
-        "placed_to_paid_minutes": "double",
-        "paid_to_ready_minutes": "double",
-        "ready_to_picked_up_minutes": "double",
-        "picked_up_to_delivered_minutes": "double",
-        "placed_to_delivered_minutes": "double",
-        "order_date": "date",
-        "_shard": "string",
-    },
+    # item_count: sum of quantities
+    # placed_at: orders.created_at
+    # paid_at: first transition to each status, from order_status_history
+    business_columns=columns(
+        "order_id string, user_id string, restaurant_id string, city string, currency string, "
+        "subtotal_cents bigint, discount_cents bigint, delivery_fee_cents bigint, total_cents bigint, "
+        "coupon_code string, final_status string, item_count bigint, line_count bigint, placed_at timestamp, "
+        "paid_at timestamp, accepted_at timestamp, ready_at timestamp, picked_up_at timestamp, "
+        "delivered_at timestamp, cancelled_at timestamp, placed_to_paid_minutes double, "
+        "paid_to_ready_minutes double, ready_to_picked_up_minutes double, "
+        "picked_up_to_delivered_minutes double, placed_to_delivered_minutes double, order_date date, "
+        "_shard string"
+    ),
 )
 
 FACT_PAYMENTS = FactTable(
     name="fact_payments",
     key=("payment_id",),
-    business_columns={
-        "payment_id": "string",
-        "order_id": "string",
-        "user_id": "string",
-        "city": "string",  # the order's city; "unknown" if the order is not in the lake
-        "currency": "string",
-        "amount_cents": "bigint",
-        "status": "string",
-        "provider": "string",
-        "method": "string",
-        "failure_reason": "string",
-        "is_succeeded": "boolean",
-        "created_at": "timestamp",
-        "updated_at": "timestamp",
-        "order_placed_at": "timestamp",
-        "placed_to_payment_minutes": "double",
-        "payment_date": "date",
-        "_shard": "string",
-    },
+    # city: the order's city; "unknown" if the order is not in the lake
+    business_columns=columns(
+        "payment_id string, order_id string, user_id string, city string, currency string, "
+        "amount_cents bigint, status string, provider string, method string, failure_reason string, "
+        "is_succeeded boolean, created_at timestamp, updated_at timestamp, order_placed_at timestamp, "
+        "placed_to_payment_minutes double, payment_date date, _shard string"
+    ),
 )
 
 FACT_DELIVERIES = FactTable(
     name="fact_deliveries",
     key=("order_id",),
-    business_columns={
-        "order_id": "string",
-        "user_id": "string",
-        "restaurant_id": "string",
-        "city": "string",
-        "final_status": "string",
-        "is_delivered": "boolean",
-        "placed_at": "timestamp",
-        "ready_at": "timestamp",
-        "picked_up_at": "timestamp",
-        "delivered_at": "timestamp",
-        "ready_to_picked_up_minutes": "double",
-        "picked_up_to_delivered_minutes": "double",
-        "placed_to_delivered_minutes": "double",
-        "order_date": "date",
-        "_shard": "string",
-    },
+    business_columns=columns(
+        "order_id string, user_id string, restaurant_id string, city string, final_status string, "
+        "is_delivered boolean, placed_at timestamp, ready_at timestamp, picked_up_at timestamp, "
+        "delivered_at timestamp, ready_to_picked_up_minutes double, picked_up_to_delivered_minutes double, "
+        "placed_to_delivered_minutes double, order_date date, _shard string"
+    ),
 )
 
 # Facts partition by the ORDER's date (``date`` = ``order_date``; for a payment whose order is not in the
