@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from api.db import Databases
 from api.domain.notifications.providers import Channel, NotificationProvider, build_providers
 from api.domain.notifications.repositories import NotificationLog
-from api.domain.notifications.services import NotificationService
+from api.domain.notifications.services import NotificationService, PreferenceService
 from api.domain.notifications.settings import NotifySettings, get_notify_settings
 
 
@@ -44,5 +44,6 @@ def provide_notification_service(state: State) -> NotificationService:
     )
 
 
-def provide_notification_log(state: State) -> NotificationLog:
-    return NotificationLog(state.mongo, get_notify_settings().log_collection)
+def provide_preference_service(state: State) -> PreferenceService:
+    settings = get_notify_settings()
+    return PreferenceService(state.db, NotificationLog(state.mongo, settings.log_collection), settings)

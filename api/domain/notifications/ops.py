@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from api.domain.notifications.providers import OutgoingMessage
+from api.domain.notifications.repositories import log_entry
 from api.domain.notifications.services import ChannelOutcome, NotificationService
 from pizza.ids import new_id
 
@@ -34,30 +34,24 @@ class OpsAlerts:
     ) -> ChannelOutcome:
         """Email the operations team about ``cause`` once; later calls for the same cause send nothing."""
         provider = self.service.providers["email"]
-        now = datetime.now(UTC)
-        doc: dict[str, Any] = {
-            "_id": str(new_id()),
-            "event_id": alert_key(cause),
-            "event_type": "OpsAlert",
-            "template": f"ops:{kind}",
-            "audience": "ops",
-            "cause": cause,
-            "channel": "email",
-            "provider": provider.name,
-            "user_id": None,
-            "order_id": str(order_id) if order_id else None,
-            "recipient": self.recipient,
-            "subject": subject,
-            "body": body,
-            "status": "sending",
-            "reason": None,
-            "attempts": 0,
-            "provider_message_id": None,
-            "error": None,
-            "created_at": now,
-            "updated_at": now,
-            "sent_at": None,
-        }
+        doc = log_entry(
+            datetime.now(UTC),
+            _id=str(new_id()),
+            event_id=alert_key(cause),
+            event_type="OpsAlert",
+            template=f"ops:{kind}",
+            audience="ops",
+            cause=cause,
+            channel="email",
+            provider=provider.name,
+            user_id=None,
+            order_id=str(order_id) if order_id else None,
+            recipient=self.recipient,
+            subject=subject,
+            body=body,
+            status="sending",
+            reason=None,
+        )
         claimed = await self.service.log.claim(doc)
         if claimed is None:
             return ChannelOutcome("email", "duplicate")

@@ -97,6 +97,19 @@ async def save_preferences(conn: AsyncConnection[Any], user_id: uuid.UUID, prefs
     return _preferences(row, prefs.channels)
 
 
+def log_entry(now: datetime, **message: Any) -> Doc:
+    """A log document ready to be claimed: what the message is (``message``), and no send attempted yet."""
+    return {
+        **message,
+        "attempts": 0,
+        "provider_message_id": None,
+        "error": None,
+        "created_at": now,
+        "updated_at": now,
+        "sent_at": None,
+    }
+
+
 class NotificationLog:
     """The notification log in MongoDB: one document per (event, channel), claimed before the send."""
 

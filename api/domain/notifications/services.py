@@ -29,15 +29,25 @@ from api.domain.notifications.providers import (
     SendError,
     TransientSendError,
 )
-from api.domain.notifications.repositories import NotificationLog, Preferences, Recipient, load_recipient
+from api.domain.notifications.repositories import (
+    Doc,
+    NotificationLog,
+    Preferences,
+    Recipient,
+    load_recipient,
+    log_entry,
+    save_preferences,
+)
 from api.domain.notifications.settings import NotifySettings
 from api.domain.notifications.templates import render, template_key
+from api.lib.errors import NotFoundError, UnprocessableError
 from pizza.contracts.events import EventEnvelope
 from pizza.ids import new_id
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
 NOTIFICATIONS = Counter("pizza_notifications_total", "Notifications by outcome", ["channel", "provider", "status"])
+_NO_ACCOUNT = "the signed-in user has no account on its shard"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,27 +109,22 @@ class NotificationService:
         message = render(event, channel, recipient.name)
         assert message is not None
         notification_id = str(new_id())
-        doc: dict[str, Any] = {
-            "_id": notification_id,
-            "event_id": str(envelope.event_id),
-            "event_type": envelope.event_type,
-            "template": template_key(event),
-            "channel": channel,
-            "provider": provider.name,
-            "user_id": str(recipient.user_id),
-            "order_id": envelope.payload.get("order_id"),
-            "recipient": address,
-            "subject": message.subject,
-            "body": message.body,
-            "status": "skipped" if skip else "sending",
-            "reason": skip,
-            "attempts": 0,
-            "provider_message_id": None,
-            "error": None,
-            "created_at": now,
-            "updated_at": now,
-            "sent_at": None,
-        }
+        doc = log_entry(
+            now,
+            _id=notification_id,
+            event_id=str(envelope.event_id),
+            event_type=envelope.event_type,
+            template=template_key(event),
+            channel=channel,
+            provider=provider.name,
+            user_id=str(recipient.user_id),
+            order_id=envelope.payload.get("order_id"),
+            recipient=address,
+            subject=message.subject,
+            body=message.body,
+            status="skipped" if skip else "sending",
+            reason=skip,
+        )
         claimed = await self.log.claim(doc)
         if claimed is None:
             return ChannelOutcome(channel, "duplicate")
@@ -157,6 +162,35 @@ class NotificationService:
 
 
 # --- preferences -----------------------------------------------------------------------------------
+class PreferenceService:
+    """The signed-in user's side of notifications: their preferences, and what was sent to them."""
+
+    def __init__(self, db: Databases, notification_log: NotificationLog, settings: NotifySettings) -> None:
+        self.db, self.log, self.settings = db, notification_log, settings
+
+    async def preferences(self, user_id: uuid.UUID) -> Preferences:
+        """The saved preferences, or the defaults until the user saves some."""
+        async with self.db.pool_for_user(user_id).connection() as conn:
+            recipient = await load_recipient(conn, user_id, tuple(self.settings.default_channels))
+        if recipient is None:
+            raise NotFoundError(_NO_ACCOUNT)
+        return recipient.preferences
+
+    async def replace_preferences(self, user_id: uuid.UUID, prefs: Preferences) -> Preferences:
+        try:
+            validate_preferences(prefs)
+        except ValueError as exc:
+            raise UnprocessableError(str(exc), title="Invalid notification preferences") from exc
+        async with self.db.user_tx(user_id) as conn:
+            if await load_recipient(conn, user_id, prefs.channels) is None:
+                raise NotFoundError(_NO_ACCOUNT)
+            return await save_preferences(conn, user_id, prefs)
+
+    async def sent_to(self, user_id: uuid.UUID, limit: int) -> list[Doc]:
+        """The user's log entries (sent, skipped or failed), newest first."""
+        return await self.log.for_user(user_id, limit)
+
+
 def validate_preferences(prefs: Preferences) -> None:
     """Raise ValueError with a message fit for the API when the preferences cannot be honoured."""
     from zoneinfo import ZoneInfoNotFoundError

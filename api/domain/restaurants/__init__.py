@@ -2,7 +2,8 @@
 
 from api.domain.restaurants.controllers import MenuController, RestaurantController
 from api.domain.restaurants.deps import provide_restaurant_service
-from api.domain.restaurants.repositories import Near, RestaurantFilter, filter_conditions
+from api.domain.restaurants.filters import Near, RestaurantFilter
+from api.domain.restaurants.repositories import filter_conditions
 from api.domain.restaurants.schemas import Menu, MenuItem, Restaurant
 from api.domain.restaurants.services import RestaurantService, restaurant_exists
 

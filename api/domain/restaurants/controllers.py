@@ -10,8 +10,8 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from api.domain.restaurants.deps import provide_restaurant_service
+from api.domain.restaurants.filters import Near, RestaurantFilter
 from api.domain.restaurants.guards import require_restaurant_manager
-from api.domain.restaurants.repositories import Near, RestaurantFilter
 from api.domain.restaurants.schemas import (
     AvailabilityUpdate,
     Menu,

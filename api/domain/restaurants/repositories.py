@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from api.domain.restaurants.filters import Near, RestaurantFilter
 from api.lib.sql import Row, fetch_all, fetch_one
 
 RESTAURANT_COLUMNS = sql.SQL(
@@ -18,22 +18,6 @@ RESTAURANT_COLUMNS = sql.SQL(
        restaurant_is_open(r.opening_hours, r.timezone, now()) AS open_now"""
 )
 RATING = sql.SQL("coalesce(r.rating_avg, 0)::float8")
-
-
-@dataclass(frozen=True, slots=True)
-class Near:
-    lat: float
-    lon: float
-    radius_km: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class RestaurantFilter:
-    city: str | None = None
-    cuisine: str | None = None
-    open_now: bool = False
-    near: Near | None = None
-    include_inactive: bool = False
 
 
 def distance_km(near: Near) -> sql.Composable:

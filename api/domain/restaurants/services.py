@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 
 from api.db import Databases
 from api.domain.restaurants import repositories as repo
+from api.domain.restaurants.filters import RestaurantFilter
 from api.domain.restaurants.menu_store import MenuStore
 from api.domain.restaurants.schemas import (
     Menu,
@@ -144,7 +145,7 @@ class RestaurantService:
             raise NotFoundError("no such restaurant")
         return to_restaurant(row)
 
-    async def list_restaurants(self, f: repo.RestaurantFilter, cursor: str | None, limit: int) -> RestaurantPage:
+    async def list_restaurants(self, f: RestaurantFilter, cursor: str | None, limit: int) -> RestaurantPage:
         order: Literal["rating", "distance"] = "distance" if f.near is not None else "rating"
         after = None
         if cursor is not None:
