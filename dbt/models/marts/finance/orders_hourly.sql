@@ -15,13 +15,7 @@ with
 orders as (
 
     select * from {{ ref('fct_orders') }}
-
-    {% if is_incremental() %}
-    where order_date >= (
-        select min(order_date) from {{ ref('fct_orders') }}
-        where loaded_at > {{ pizza.incremental_watermark() }}
-    )
-    {% endif %}
+    {{ pizza.touched_days_filter(ref('fct_orders')) }}
 
 ),
 
