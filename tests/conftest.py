@@ -1,7 +1,7 @@
 """Test-session wiring. The environment is set here, before any project package is imported.
 
 The real local stack runs for the test session on its own ports and state folder, so a developer's
-running stack is never touched. Several checkouts or agents may test at once by choosing another
+running stack is never touched. Several checkouts may test at once by choosing another
 ``PIZZA_TEST_PORT_BASE`` (default 25000) and ``PIZZA_TEST_NAME``. Ports stay below the kernel's
 ephemeral range (32768-60999), so an outgoing connection never holds a port the stack needs.
 """
@@ -9,7 +9,6 @@ ephemeral range (32768-60999), so an outgoing connection never holds a port the 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,25 +38,11 @@ for _var in (
 ):
     os.environ.pop(_var, None)
 
-import pytest  # noqa: E402
-
-from pizza.config import PlatformSettings, get_platform_settings  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def platform_settings() -> PlatformSettings:
-    return get_platform_settings()
-
-
-@pytest.fixture(scope="session")
-def stack(platform_settings: PlatformSettings) -> Iterator[PlatformSettings]:
-    """The real stack (Postgres shards migrated, Redis, Kafka, MongoDB), up for the whole session."""
-    from pizza.db.migrate import migrate_all
-    from pizzactl.stack import Stack
-
-    local = Stack(platform_settings)
-    local.up()
-    migrate_all(platform_settings)
-    yield platform_settings
-    if os.environ.get("PIZZA_TEST_KEEP_STACK") != "1":
-        local.down()
+# The shared test kit (tests/support), imported only now that the environment points at the test stack.
+pytest_plugins = [
+    "support.stack",
+    "support.pools",
+    "support.serving",
+    "support.api_actors",
+    "support.order_walks",
+]

@@ -1,53 +1,22 @@
-"""Fixtures of the end-to-end tests: the API served over HTTP (the API tests' fixtures, reused), the CDC
-relay publishing the shards' outboxes to Kafka, and ``pizza saga run`` as a real child process.
-
-The API tests' ``conftest.py`` is loaded by path under its own module name (a conftest is not an
-importable module) and its fixtures are re-exported here, so both suites share one definition.
+"""Fixtures of the end-to-end tests: the CDC relay publishing the shards' outboxes to Kafka, and
+``pizza saga run`` as a real child process. The API served over HTTP and its actors are the kit's.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import socket
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from saga_e2e_support import KITCHEN_TIMEOUT_S, OPS_EMAIL, PAYMENT_TIMEOUT_S, RIDER_TIMEOUT_S, SagaRun
+from support.serving import free_port
 
 from pizza.config import PlatformSettings
 from streaming.relay.app import build_relay
 from streaming.relay.status import drop_slots
 from streaming.settings import CdcSettings
-
-REPO = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location(
-    "api_integration_fixtures", REPO / "tests" / "integration" / "api" / "conftest.py"
-)
-assert _spec is not None
-assert _spec.loader is not None
-_api_fixtures = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _api_fixtures
-_spec.loader.exec_module(_api_fixtures)
-
-admin = _api_fixtures.admin
-api_url = _api_fixtures.api_url
-http = _api_fixtures.http
-make_user = _api_fixtures.make_user
-make_restaurant = _api_fixtures.make_restaurant
-place_order = _api_fixtures.place_order
-move_order = _api_fixtures.move_order
-customer = _api_fixtures.customer
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from support.serving import wait_until_ready
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,16 +36,8 @@ class SagaRun:
                 [sys.executable, "-m", "pizzactl.cli.main", "saga", "run"], cwd=REPO, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"pizza saga run exited with {self.process.returncode}; see {self.log_file}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"pizza saga run did not become healthy in 60 s; see {self.log_file}")
-            time.sleep(0.2)
+        healthy = lambda: httpx.get(f"{self.url}/health", timeout=2).status_code == 200  # noqa: E731
+        wait_until_ready(self.process, healthy, "pizza saga run", self.log_file)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no offset commit, no goodbye to the consumer groups."""

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
+from support.api_actors import ApiRestaurant
 
 pytestmark = pytest.mark.integration
-ApiRestaurant = Any  # the dataclass of tests/integration/api/conftest.py
 
 
 def test_sign_up_search_menu_cart_order_history(

@@ -6,7 +6,6 @@ Screenshots land in test-artifacts/dashboards/<page>.png (git-ignored) for a hum
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import APP
+from support.serving import free_port
 from warehouse_fixture import BuiltWarehouse
 
 from pizzactl.cli.analytics import streamlit_command
@@ -44,15 +44,9 @@ PAGES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(built: BuiltWarehouse) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PIZZA_DASHBOARDS_MARTS_PATH": str(built.snapshot)}
     log = (built.root / "streamlit.log").open("w")
     process = subprocess.Popen(

@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from pyspark.sql import SparkSession
+from support.serving import free_port
 
 from pipelines.settings import PipelineSettings
 from pipelines.spark import get_spark
@@ -29,16 +30,10 @@ def spark() -> SparkSession:
     return get_spark(PipelineSettings(), "pizza-tests")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real S3-compatible server (moto in server mode) on a free loopback port, for the session."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     binary = Path(sys.executable).parent / "moto_server"
     saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}

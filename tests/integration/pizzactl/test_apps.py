@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import pytest
+from support.serving import free_port
 
 from pizza.config import PlatformSettings
 from pizzactl.stack import process
 from pizzactl.stack.apps import ApiApp, AppPorts
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_the_api_app_starts_once_answers_and_stops_by_pid(stack: PlatformSettings) -> None:

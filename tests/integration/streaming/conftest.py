@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from cdc_drill import OrderWriter
+from support.shards import ShardOrderWriter
 
 from pizza.config import PlatformSettings
 from streaming.relay.app import CdcRelay, build_relay
@@ -34,8 +34,8 @@ def relay(stack: PlatformSettings, cdc_settings: CdcSettings) -> Iterator[CdcRel
 
 
 @pytest.fixture
-def writer(stack: PlatformSettings) -> Iterator[OrderWriter]:
-    writer = OrderWriter(stack)
+def writer(stack: PlatformSettings) -> Iterator[ShardOrderWriter]:
+    writer = ShardOrderWriter(stack)
     yield writer
     writer.close()
 

@@ -15,7 +15,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,7 +28,9 @@ import httpx
 import psycopg
 import pyarrow.parquet as pq
 import pytest
-from cdc_drill import OrderWriter, read_topics
+from cdc_drill import read_topics
+from support.serving import free_port
+from support.shards import ShardOrderWriter
 
 from pizza.config import PlatformSettings
 from pizza.contracts.lake import RAW_CDC_SCHEMA
@@ -101,12 +102,6 @@ class AuditSlots:
                 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class Supervised:
     """A `pizza ...` process that can be killed hard and started again; ``/health`` says when it works."""
 
@@ -161,8 +156,8 @@ def audit(stack: PlatformSettings) -> Iterator[AuditSlots]:
 
 
 @pytest.fixture
-def fast_writer(stack: PlatformSettings) -> Iterator[OrderWriter]:
-    writer = OrderWriter(stack, synchronous_commit=False)
+def fast_writer(stack: PlatformSettings) -> Iterator[ShardOrderWriter]:
+    writer = ShardOrderWriter(stack, synchronous_commit=False)
     yield writer
     writer.close()
 
@@ -173,7 +168,7 @@ def lake_rows(lake: Path) -> list[dict]:
 
 
 def test_killing_the_relay_and_the_sink_at_random_loses_nothing_and_writes_no_offset_twice(
-    stack: PlatformSettings, cdc_settings: CdcSettings, audit: AuditSlots, fast_writer: OrderWriter, tmp_path: Path
+    stack: PlatformSettings, cdc_settings: CdcSettings, audit: AuditSlots, fast_writer: ShardOrderWriter, tmp_path: Path
 ) -> None:
     relay = build_relay(stack, cdc_settings)
     relay.run(until_idle=True)  # the relay's slots exist from here on

@@ -7,8 +7,9 @@ from collections import defaultdict
 
 import psycopg
 import pytest
-from cdc_drill import OrderWriter, PlacedOrder, read_topics, value_of
+from cdc_drill import read_topics, value_of
 from confluent_kafka import Message
+from support.shards import PlacedOrder, ShardOrderWriter
 
 from pizza.config import PlatformSettings
 from streaming.relay.app import CdcRelay, build_relay, slot_name
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.integration
 ROW_TOPICS = ["cdc.orders", "cdc.order_items", "cdc.order_status_history", "cdc.idempotency_keys", "cdc.outbox"]
 
 
-def place_orders(writer: OrderWriter, count: int) -> list[PlacedOrder]:
+def place_orders(writer: ShardOrderWriter, count: int) -> list[PlacedOrder]:
     orders = [writer.place(lines=2, idempotency_key=f"k{n}") for n in range(count)]
     for order in orders[::2]:  # half of them move on twice
         writer.change_status(order, "PAID")
@@ -37,7 +38,7 @@ def order_id_of(message: Message) -> str | None:
 
 
 def test_every_row_change_and_event_reaches_kafka_in_commit_order_per_key(
-    stack: PlatformSettings, relay: CdcRelay, writer: OrderWriter
+    stack: PlatformSettings, relay: CdcRelay, writer: ShardOrderWriter
 ) -> None:
     orders = place_orders(writer, 12)
     writer.add_coupon(code := f"C{orders[0].order_id.hex[:8]}")
@@ -82,7 +83,7 @@ def test_every_row_change_and_event_reaches_kafka_in_commit_order_per_key(
 
 
 def test_a_slot_is_not_advanced_until_kafka_acknowledged_everything(
-    stack: PlatformSettings, relay: CdcRelay, cdc_settings: CdcSettings, writer: OrderWriter
+    stack: PlatformSettings, relay: CdcRelay, cdc_settings: CdcSettings, writer: ShardOrderWriter
 ) -> None:
     order = writer.place()
     dsn = stack.shards[order.shard]
@@ -104,7 +105,7 @@ def test_a_slot_is_not_advanced_until_kafka_acknowledged_everything(
 
 
 def test_a_second_relay_stands_by_and_takes_over_when_the_first_stops(
-    stack: PlatformSettings, cdc_settings: CdcSettings, writer: OrderWriter
+    stack: PlatformSettings, cdc_settings: CdcSettings, writer: ShardOrderWriter
 ) -> None:
     first = build_relay(stack, cdc_settings, ["shard_0"])
     second = build_relay(stack, cdc_settings, ["shard_0"])
@@ -126,7 +127,7 @@ def test_a_second_relay_stands_by_and_takes_over_when_the_first_stops(
 
 
 def test_status_reports_lag_in_bytes_and_seconds_until_the_relay_catches_up(
-    stack: PlatformSettings, relay: CdcRelay, cdc_settings: CdcSettings, writer: OrderWriter
+    stack: PlatformSettings, relay: CdcRelay, cdc_settings: CdcSettings, writer: ShardOrderWriter
 ) -> None:
     order = writer.place()
     [waiting] = shard_status(stack, cdc_settings, [order.shard])

@@ -14,8 +14,9 @@ import boto3
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
-from cdc_drill import OrderWriter, read_topics
+from cdc_drill import read_topics
 from confluent_kafka import Producer
+from support.shards import ShardOrderWriter
 
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC, RowChange, SourceInfo
@@ -68,7 +69,7 @@ def sink_for(stack: PlatformSettings, settings: LakeSinkSettings, lake: str, pat
 
 
 def test_every_row_change_of_the_orders_lands_in_the_lake_exactly_once(
-    stack: PlatformSettings, relay: CdcRelay, writer: OrderWriter, sink_settings: LakeSinkSettings, tmp_path: Path
+    stack: PlatformSettings, relay: CdcRelay, writer: ShardOrderWriter, sink_settings: LakeSinkSettings, tmp_path: Path
 ) -> None:
     orders = [writer.place(lines=3) for _ in range(8)]
     for order in orders[:4]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cdc_drill import OrderWriter
+from support.shards import ShardOrderWriter
 
 from pizza.config import PlatformSettings
 from pizzactl.doctor import CHECKS, check_replication_slots
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_doctor_reports_each_relay_slot_and_flags_one_holding_too_much_wal(
-    stack: PlatformSettings, relay: CdcRelay, cdc_settings: CdcSettings, writer: OrderWriter
+    stack: PlatformSettings, relay: CdcRelay, cdc_settings: CdcSettings, writer: ShardOrderWriter
 ) -> None:
     assert check_replication_slots in CHECKS
     order = writer.place()

@@ -6,61 +6,34 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
+from support.serving import free_port, serve_process
 from typer.testing import CliRunner
 
 from pizza.config import PlatformSettings
 from pizzactl.cli.main import app
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[4]
 REQUESTS = 24
 BURSTS = 10
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def pizza_api(stack: PlatformSettings, workers: int) -> Iterator[str]:
+    """The real ``pizza api`` command (its own metrics folder, as an operator runs it)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env |= {"PIZZA_API_RATE_LIMIT_PER_MINUTE_IP": "100000"}
-    log = (stack.state_dir / "pizza-api-cli.log").open("wb")
     argv = [sys.executable, "-m", "pizzactl.cli.main", "api", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, "pizza api exited; see pizza-api-cli.log"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "pizza api did not become ready"
-            time.sleep(0.3)
+    with serve_process(argv, f"{url}/ready", stack.state_dir / "pizza-api-cli.log", env, timeout_s=90):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def health_count(metrics: str) -> float:

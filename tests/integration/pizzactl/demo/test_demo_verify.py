@@ -13,17 +13,14 @@ the shards hold, not only this test's; the assertions are about this test's curr
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import duckdb
@@ -32,8 +29,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from psycopg.rows import dict_row
+from support.order_walks import HAPPY_PATH
 
-from pizza.config import REPO_ROOT, PlatformSettings
+from pizza.config import PlatformSettings
 from pizza.contracts.curated import (
     ORDER_ITEMS,
     ORDER_STATUS_HISTORY,
@@ -48,30 +46,6 @@ from pizzactl.demo.verify import Difference, reconcile
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _api_fixtures() -> ModuleType:
-    """The API tests' conftest, loaded by path (as tests/e2e/conftest.py does) to reuse its fixtures."""
-    name = "api_integration_fixtures"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "tests" / "integration" / "api" / "conftest.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_api = _api_fixtures()
-admin = _api.admin
-api_url = _api.api_url
-http = _api.http
-make_user = _api.make_user
-make_restaurant = _api.make_restaurant
-place_order = _api.place_order
-move_order = _api.move_order
-
-LIFECYCLE = ["PAID", "ACCEPTED", "PREPARING", "READY", "PICKED_UP", "DELIVERED"]
 LONDON = {
     "city": "London",
     "country": "GB",
@@ -173,6 +147,7 @@ def layers(
     make_restaurant: Callable[..., Any],
     place_order: Callable[..., dict[str, Any]],
     move_order: Callable[..., dict[str, Any]],
+    walk_order: Callable[..., dict[str, Any]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Layers:
     """Orders in EUR and GBP in every state of the journey, and all four layers built from the shards.
@@ -190,8 +165,7 @@ def layers(
     for n in range(3):
         customer = make_user()
         order = place_order(customer, berlin.restaurant_id)
-        for status in LIFECYCLE[: 2 * n + 2]:
-            order = move_order(admin, order["order_id"], status)
+        order = walk_order(order, HAPPY_PATH[2 * n + 2], staff=admin)
         orders.append(order)
     for n in range(2):
         customer = make_user(city="London")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,21 +26,6 @@ from workers.saga.messagelog import once
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 TRANSIENT = (psycopg.OperationalError,)
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def catalog_db(stack: PlatformSettings) -> AsyncIterator[Databases]:
-    db = Databases(stack, min_size=1, max_size=4)
-    await db.open()
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 def envelope(order_id: uuid.UUID | None = None, event_type: str | None = None, **payload: Any) -> EventEnvelope:
@@ -146,13 +131,13 @@ def dead_letters(stack: PlatformSettings, topic: str, expected: int, timeout_s: 
 
 
 async def test_each_event_takes_effect_once_and_offsets_are_committed_after_it(
-    stack: PlatformSettings, catalog_db: Databases
+    stack: PlatformSettings, databases: Databases
 ) -> None:
     topic = new_topic(stack, partitions=2)
     events = [envelope() for _ in range(5)]
     values = [e.model_dump_json().encode() for e in events]
     produce(stack, topic, [*values, values[1], values[3]])  # the relay is at least once: two repeats
-    recorder = Recorder(catalog_db)
+    recorder = Recorder(databases)
     group = f"test-{uuid.uuid4().hex[:10]}"
 
     first = consumer(stack, topic, recorder, group)
@@ -175,13 +160,13 @@ async def test_each_event_takes_effect_once_and_offsets_are_committed_after_it(
 
 
 async def test_messages_that_can_never_be_processed_are_dead_lettered_with_the_reason_and_never_logged(
-    stack: PlatformSettings, catalog_db: Databases
+    stack: PlatformSettings, databases: Databases
 ) -> None:
     topic = new_topic(stack)
     unknown = envelope(event_type="OrderTeleported")
     invalid = envelope(to_status="TELEPORTED")
     refused, good = envelope(), envelope()
-    recorder = Recorder(catalog_db, refuse={refused.event_id})
+    recorder = Recorder(databases, refuse={refused.event_id})
     values = [b"{not json", unknown.model_dump_json().encode(), invalid.model_dump_json().encode(),
               refused.model_dump_json().encode(), good.model_dump_json().encode()]  # fmt: skip
     produce(stack, topic, values)
@@ -203,11 +188,11 @@ async def test_messages_that_can_never_be_processed_are_dead_lettered_with_the_r
 
 
 async def test_transient_errors_are_retried_and_a_persisting_one_is_polled_again_without_skipping(
-    stack: PlatformSettings, catalog_db: Databases
+    stack: PlatformSettings, databases: Databases
 ) -> None:
     topic = new_topic(stack)
     a, b, c_ = envelope(), envelope(), envelope()
-    recorder = Recorder(catalog_db, flaky={a.event_id: 2, b.event_id: 7})  # b outlasts a poll's three attempts
+    recorder = Recorder(databases, flaky={a.event_id: 2, b.event_id: 7})  # b outlasts a poll's three attempts
     produce(stack, topic, [e.model_dump_json().encode() for e in (a, b, c_)])
     c = consumer(stack, topic, recorder, attempts=3)
     await poll_until(c, lambda: c_.event_id in recorder.effects)

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import psycopg
 import pytest
+from support.api_actors import PASSWORD, ApiUser, login, unique_email
 
 from pizza.config import PlatformSettings
 from pizza.db.shards import ShardMap
 
 pytestmark = pytest.mark.integration
-ApiUser = Any  # the dataclasses of tests/integration/api/conftest.py
-PASSWORD = "correct-horse-battery-staple"  # the helpers' password (conftest ``password``)
-
-
-def unique_email(prefix: str = "user") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
-
-
-def login(http: httpx.Client, email: str, password: str) -> dict[str, Any]:
-    response = http.post("/auth/token", data={"username": email, "password": password})
-    assert response.status_code == 200, response.text
-    tokens: dict[str, Any] = response.json()
-    return tokens
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+from support.api_actors import ApiUser
 
 pytestmark = pytest.mark.integration
-ApiUser = Any  # the dataclass of tests/integration/api/conftest.py
 
 
 def new_code() -> str:

@@ -41,7 +41,7 @@ async def balance(db: Databases, user_id: uuid.UUID) -> int:
 
 
 async def test_points_are_earned_once_per_delivered_order(
-    shards: Databases,
+    databases: Databases,
     http: httpx.Client,
     make_restaurant: Callable[..., Any],
     order_at: Callable[..., dict[str, Any]],
@@ -49,7 +49,7 @@ async def test_points_are_earned_once_per_delivered_order(
 ) -> None:
     restaurant = make_restaurant()
     order = order_at(customer, restaurant, "DELIVERED")
-    service = LoyaltyService(shards, GENEROUS)
+    service = LoyaltyService(databases, GENEROUS)
 
     entry = await service.award_points(delivered_event(customer, order))
     food_cents = order["subtotal_cents"] - order["discount_cents"]
@@ -57,7 +57,7 @@ async def test_points_are_earned_once_per_delivered_order(
     assert entry.points == food_cents // 100 * 10
     assert entry.balance_after == entry.points
     assert await service.award_points(delivered_event(customer, order)) is None  # a replayed event
-    assert await balance(shards, customer.user_id) == entry.points
+    assert await balance(databases, customer.user_id) == entry.points
 
     not_delivered = order_at(customer, restaurant, "READY")
     assert await service.award_points(delivered_event(customer, not_delivered, "READY")) is None
@@ -70,18 +70,18 @@ async def test_points_are_earned_once_per_delivered_order(
 
 
 async def test_redemption_joins_the_order_transaction_and_never_overspends(
-    shards: Databases,
+    databases: Databases,
     make_restaurant: Callable[..., Any],
     order_at: Callable[..., dict[str, Any]],
     customer: Any,
 ) -> None:
     order = order_at(customer, make_restaurant(), "DELIVERED")
-    earned = await LoyaltyService(shards, GENEROUS).award_points(delivered_event(customer, order))
+    earned = await LoyaltyService(databases, GENEROUS).award_points(delivered_event(customer, order))
     assert earned is not None
     points = earned.points  # 260 for the default cart
 
     async def redeem(order_id: uuid.UUID, want: int, subtotal_cents: int = 10_000) -> int:
-        async with shards.user_tx(customer.user_id) as conn:
+        async with databases.user_tx(customer.user_id) as conn:
             return (
                 await loyalty_discount(
                     conn, customer.user_id, want, subtotal_cents=subtotal_cents, order_id=order_id, settings=GENEROUS
@@ -91,11 +91,11 @@ async def test_redemption_joins_the_order_transaction_and_never_overspends(
     capped_order = new_id()
     assert await redeem(capped_order, 100, subtotal_cents=120) == 60  # at most half the subtotal
     assert await redeem(capped_order, 100, subtotal_cents=120) == 60  # the same order again: same redemption
-    assert await balance(shards, customer.user_id) == points - 60
+    assert await balance(databases, customer.user_id) == points - 60
 
     with pytest.raises(UnprocessableError):
         await redeem(new_id(), points)  # more than the balance
-    assert await balance(shards, customer.user_id) == points - 60
+    assert await balance(databases, customer.user_id) == points - 60
 
     remaining = points - 60
     each = remaining // 3 + 1  # three of these cannot all fit
@@ -103,9 +103,9 @@ async def test_redemption_joins_the_order_transaction_and_never_overspends(
     spent = [o for o in outcomes if isinstance(o, int)]
     assert len(spent) == 2
     assert all(isinstance(o, UnprocessableError) for o in outcomes if not isinstance(o, int))
-    assert await balance(shards, customer.user_id) == remaining - 2 * each
+    assert await balance(databases, customer.user_id) == remaining - 2 * each
 
-    async with shards.user_tx(customer.user_id) as conn:
+    async with databases.user_tx(customer.user_id) as conn:
         rows = await (
             await conn.execute("SELECT count(*) AS n FROM loyalty_ledger WHERE user_id = %s", (customer.user_id,))
         ).fetchone()
@@ -114,20 +114,20 @@ async def test_redemption_joins_the_order_transaction_and_never_overspends(
 
 
 async def test_a_failed_order_takes_its_redemption_with_it_and_cancellation_returns_points(
-    shards: Databases,
+    databases: Databases,
     make_restaurant: Callable[..., Any],
     order_at: Callable[..., dict[str, Any]],
     customer: Any,
 ) -> None:
     order = order_at(customer, make_restaurant(), "DELIVERED")
-    earned = await LoyaltyService(shards, GENEROUS).award_points(delivered_event(customer, order))
+    earned = await LoyaltyService(databases, GENEROUS).award_points(delivered_event(customer, order))
     assert earned is not None
 
     class OrderFailed(Exception):
         pass
 
     async def place_failing_order() -> None:
-        async with shards.user_tx(customer.user_id) as conn:
+        async with databases.user_tx(customer.user_id) as conn:
             await loyalty_discount(
                 conn, customer.user_id, 50, subtotal_cents=5_000, order_id=new_id(), settings=GENEROUS
             )
@@ -135,15 +135,15 @@ async def test_a_failed_order_takes_its_redemption_with_it_and_cancellation_retu
 
     with pytest.raises(OrderFailed):
         await place_failing_order()
-    assert await balance(shards, customer.user_id) == earned.points
+    assert await balance(databases, customer.user_id) == earned.points
 
     spent_on = new_id()
-    async with shards.user_tx(customer.user_id) as conn:
+    async with databases.user_tx(customer.user_id) as conn:
         await loyalty_discount(conn, customer.user_id, 50, subtotal_cents=5_000, order_id=spent_on, settings=GENEROUS)
     cancelled = delivered_event(customer, {**order, "order_id": str(spent_on)}, "CANCELLED")
-    service = LoyaltyService(shards, GENEROUS)
+    service = LoyaltyService(databases, GENEROUS)
     returned = await service.return_redeemed_points(cancelled)
     assert returned is not None
     assert returned.points == 50
     assert await service.return_redeemed_points(cancelled) is None
-    assert await balance(shards, customer.user_id) == earned.points
+    assert await balance(databases, customer.user_id) == earned.points

@@ -1,23 +1,15 @@
-"""Fixtures of the notification integration tests: local provider servers, the real shards and MongoDB."""
+"""Fixtures of the notification integration tests: local provider servers and users on the real shards
+(the pools and MongoDB are the shared kit's ``databases`` and ``mongo``)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from notify_doubles import RecordingServer, ShardUser, SmtpSink, recording_server, smtp_sink
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 
 from api.db import Databases
-from pizza.config import PlatformSettings
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -36,21 +28,6 @@ def sendgrid() -> Iterator[RecordingServer]:
 def smtp() -> Iterator[SmtpSink]:
     with smtp_sink() as sink:
         yield sink
-
-
-@pytest.fixture
-async def databases(stack: PlatformSettings) -> AsyncIterator[Databases]:
-    db = Databases(stack, min_size=1, max_size=4)
-    await db.open()
-    yield db
-    await db.close()
-
-
-@pytest.fixture
-async def mongo(stack: PlatformSettings) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongo)
-    yield client[stack.mongo_database]
-    await client.close()
 
 
 @pytest.fixture

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from support.http_doubles import Reply, Request, serve_http
+from support.serving import free_port
 
 ShardUser = Callable[..., Awaitable[uuid.UUID]]
 
@@ -41,36 +39,16 @@ class RecordingServer:
 
 @contextmanager
 def recording_server(default: tuple[int, dict[str, str], Any]) -> Iterator[RecordingServer]:
-    server_state = RecordingServer(default=default)
+    state = RecordingServer(default=default)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            server_state.calls.append(
-                HttpCall("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-            )
-            status, extra, payload = server_state.replies.pop(0) if server_state.replies else server_state.default
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(request: Request) -> Reply:
+        state.calls.append(HttpCall(request.method, request.path, request.headers, request.body))
+        status, headers, payload = state.replies.pop(0) if state.replies else state.default
+        return Reply(status, payload, headers)
 
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server_state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server_state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(answer) as url:
+        state.url = url
+        yield state
 
 
 @dataclass
@@ -92,12 +70,6 @@ class SmtpSink:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

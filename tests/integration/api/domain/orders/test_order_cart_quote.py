@@ -11,12 +11,11 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from support.api_actors import ApiRestaurant, ApiUser
 
 from pizza.config import PlatformSettings
 
 pytestmark = pytest.mark.integration
-ApiUser = Any  # the dataclasses of tests/integration/api/conftest.py
-ApiRestaurant = Any
 Cart = Callable[..., dict[str, Any]]
 MUNICH = {"line1": "Marienplatz 1", "city": "München", "lat": 48.1374, "lon": 11.5755}
 

@@ -11,13 +11,12 @@ import httpx
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from support.api_actors import ApiRestaurant, ApiUser
 
 from pizza.config import PlatformSettings
 from pizza.db.shards import ShardMap
 
 pytestmark = pytest.mark.integration
-ApiUser = Any  # the dataclasses of tests/integration/api/conftest.py
-ApiRestaurant = Any
 Cart = Callable[..., dict[str, Any]]
 
 

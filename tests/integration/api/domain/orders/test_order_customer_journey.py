@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from support.api_actors import ApiRestaurant
 
 pytestmark = pytest.mark.integration
-ApiRestaurant = Any  # the dataclass of tests/integration/api/conftest.py
 
 
 def test_sign_up_search_menu_quote_order_and_history(

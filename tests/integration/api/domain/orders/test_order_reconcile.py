@@ -10,14 +10,13 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from support.api_actors import ApiRestaurant, ApiUser
 
 from api.db import Databases
 from api.domain.orders import reproject
 from pizza.config import PlatformSettings
 
 pytestmark = pytest.mark.integration
-ApiUser = Any  # the dataclasses of tests/integration/api/conftest.py
-ApiRestaurant = Any
 
 
 async def run_reproject(stack: PlatformSettings, since: datetime) -> int:

@@ -12,12 +12,11 @@ import httpx
 import psycopg
 import pytest
 import redis
+from support.api_actors import ApiRestaurant, ApiUser
 
 from pizza.config import PlatformSettings
 
 pytestmark = pytest.mark.integration
-ApiUser = Any  # the dataclasses of tests/integration/api/conftest.py
-ApiRestaurant = Any
 CLOSED_ALL_WEEK: dict[str, list[list[str]]] = {}
 SMALL = {"name": "m", "price_cents": 700}
 

@@ -1,15 +1,15 @@
-"""Fixtures of the saga tests (helpers in ``saga_world``): a ``SagaWorld`` on the real stores, restaurants
+"""Fixtures of the saga tests (helpers in ``saga_world``): a ``SagaWorld`` on the kit's stores, restaurants
 whose order totals steer the simulated gateway, riders online in the test's own city."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 from saga_world import DEADLINES, DELIVERY_FEE_CENTS, ONE_PIZZA, Clock, SagaWorld, menu_with_price
 
@@ -22,31 +22,22 @@ from pizza.config import PlatformSettings
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def world(stack: PlatformSettings, tmp_path: Path) -> AsyncIterator[SagaWorld]:
-    db = Databases(stack, min_size=1, max_size=10)
-    await db.open()
-    redis = Redis.from_url(stack.redis)
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongo)
-    mongo = client[stack.mongo_database]
+async def world(
+    stack: PlatformSettings,
+    databases: Databases,
+    redis: Redis,
+    mongo: AsyncDatabase[dict[str, Any]],
+    tmp_path: Path,
+) -> SagaWorld:
     await ensure_indexes(mongo, ttl_hours=24)
     out = tmp_path / "notifications.jsonl"
-    notifier = build_notification_service(db, mongo, stack.state_dir, settings=NotifySettings(output_file=out))
+    notifier = build_notification_service(databases, mongo, stack.state_dir, settings=NotifySettings(output_file=out))
     clock = Clock()
     placeholder: Any = None
-    world = SagaWorld(stack, db, redis, mongo, notifier, placeholder, placeholder, clock, out)
+    world = SagaWorld(stack, databases, redis, mongo, notifier, placeholder, placeholder, clock, out)
     world.participants = world.build_participants()
-    world.orchestrator = SagaOrchestrator(db, world.participants, DEADLINES, clock=clock)
-    try:
-        yield world
-    finally:
-        await db.close()
-        await redis.aclose()
-        await client.close()
+    world.orchestrator = SagaOrchestrator(databases, world.participants, DEADLINES, clock=clock)
+    return world
 
 
 @pytest.fixture

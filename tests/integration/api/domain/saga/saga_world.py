@@ -18,6 +18,7 @@ import psycopg
 from psycopg.rows import dict_row
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
+from support.shards import outbox_rows, shard_dsn
 
 from api.db import Databases
 from api.domain.delivery import DeliveryService, RedisFeed
@@ -31,7 +32,6 @@ from api.domain.saga import Deadlines, Participants, Saga, SagaOrchestrator
 from api.domain.saga import repositories as saga_rows
 from pizza.config import PlatformSettings
 from pizza.contracts.events import EventEnvelope
-from pizza.db.shards import ShardMap
 
 DEADLINES = Deadlines(payment_s=3600, kitchen_s=3600, rider_s=3600)
 OPS_EMAIL = "ops-saga-tests@example.com"
@@ -68,16 +68,11 @@ class SagaWorld:
     notifications_file: Path
 
     def shard_dsn(self, user_id: uuid.UUID) -> str:
-        with psycopg.connect(self.stack.catalog) as conn:
-            return self.stack.shards[ShardMap.load(conn).shard_for_user(user_id)]
+        return shard_dsn(self.stack, user_id)
 
     def outbox(self, user_id: uuid.UUID, order_id: uuid.UUID | str) -> list[EventEnvelope]:
         """The order's events in commit order, as the relay publishes them."""
-        with psycopg.connect(self.shard_dsn(user_id), row_factory=dict_row) as conn:
-            rows = conn.execute(
-                "SELECT * FROM outbox WHERE aggregate_id = %s ORDER BY created_at, event_id", (str(order_id),)
-            ).fetchall()
-        return [envelope_of(r) for r in rows]
+        return [envelope_of(r) for r in outbox_rows(self.stack, user_id, order_id)]
 
     async def feed(self, envelopes: list[EventEnvelope], orchestrator: SagaOrchestrator | None = None) -> list[str]:
         orchestrator = orchestrator or self.orchestrator

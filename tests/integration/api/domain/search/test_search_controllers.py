@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from support.api_actors import ApiRestaurant
 
 from pizza.config import PlatformSettings
 
 pytestmark = pytest.mark.integration
-ApiRestaurant = Any  # the dataclass of tests/integration/api/conftest.py
 COLOSSEUM = {"lat": 41.8902, "lon": 12.4922}
 
 

@@ -1,33 +1,20 @@
-"""Shared fixtures of the API integration tests: the real app served over real HTTP, and helpers.
+"""Users, restaurants and orders made through the served API, as fixtures returning factories.
 
-The app runs in a Granian subprocess on a free loopback port against the session's real stack
-(``stack`` from ``tests/conftest.py``), so every request crosses a real socket, real middleware,
-real Postgres shards, Redis and MongoDB. Rate limits of the shared server are raised so ordinary
-tests never trip them; ``serve_api`` starts another server with other settings when a test needs one.
-
-Helpers (fixtures returning factories):
-- ``make_user(role="customer", restaurant_id=None)`` -> ``ApiUser`` signed up (customers through
-  ``POST /auth/signup``, other roles created by the admin through ``POST /users``) and logged in.
-- ``admin`` -> the session's ``ApiUser`` with role ``admin`` (written by ``create_user_direct``,
-  the same code ``pizza api create-admin`` runs).
-- ``make_restaurant(**fields, menu=...)`` -> ``ApiRestaurant`` created by the admin with its menu.
-- ``menu_body()`` -> a valid menu document (pizzas with sizes and toppings, a drink).
-The orders tests append their own fixtures at the end of this module.
+- ``make_user(role="customer", restaurant_id=None, city="Berlin")`` -> ``ApiUser`` signed up (customers
+  through ``POST /auth/signup``, other roles created by the admin through ``POST /users``) and logged in.
+- ``admin`` -> the session's ``ApiUser`` with role ``admin`` (written by ``create_user_direct``, the same
+  code ``pizza api create-admin`` runs).
+- ``make_restaurant(**fields, menu=...)`` -> ``ApiRestaurant`` created by the admin with its menu and staff.
+- ``place_order(user, restaurant_id, **cart)`` / ``move_order(user, order_id, status)`` -> the order JSON.
+- ``menu_body()`` / ``make_cart(restaurant_id)`` -> a valid menu document / cart body.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,86 +22,8 @@ import pytest
 
 from pizza.config import PlatformSettings
 
-REPO = Path(__file__).resolve().parents[3]
 PASSWORD = "correct-horse-battery-staple"
-# A cheap argon2 profile keeps sign-ups fast on a small CI machine; production uses the defaults.
-CHEAP_HASHING = {
-    "PIZZA_API_PASSWORD_HASH_TIME_COST": "1",
-    "PIZZA_API_PASSWORD_HASH_MEMORY_KIB": "8192",
-    "PIZZA_API_PASSWORD_HASH_PARALLELISM": "1",
-}
 ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve_api(stack: PlatformSettings, name: str, **env: str) -> Iterator[str]:
-    """Serve ``api.app:create_app`` with Granian (one worker) and yield its base URL.
-
-    Extra ``PIZZA_API_*`` settings are given as keyword arguments, e.g.
-    ``serve_api(stack, "limited", PIZZA_API_RATE_LIMIT_PER_MINUTE_IP="3")``.
-    """
-    port = free_port()
-    log_path = stack.state_dir / f"api-{name}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    metrics_dir = stack.state_dir / f"api-{name}-metrics"
-    metrics_dir.mkdir(parents=True, exist_ok=True)
-    for stale in metrics_dir.glob("*.db"):
-        stale.unlink()
-    child_env = {
-        **os.environ,
-        "PIZZA_API_RATE_LIMIT_PER_MINUTE_IP": "1000000",
-        "PIZZA_API_RATE_LIMIT_PER_MINUTE_USER": "1000000",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        **CHEAP_HASHING,
-        **env,
-    }
-    argv = [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--no-ws",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "api.app:create_app",
-    ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(argv, cwd=REPO, env=child_env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the API exited with {proc.returncode}; see {log_path}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the API did not become ready in 60 s; see {log_path}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-@pytest.fixture(scope="session")
-def api_url(stack: PlatformSettings) -> Iterator[str]:
-    """Base URL of the app served for the whole session."""
-    with serve_api(stack, "session") as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def http(api_url: str) -> Iterator[httpx.Client]:
-    """An HTTP client bound to the session's server; pass ``headers=user.headers`` to authenticate."""
-    with httpx.Client(base_url=api_url, timeout=30) as client:
-        yield client
 
 
 @dataclass
@@ -271,7 +180,6 @@ def customer(make_user: Callable[..., ApiUser]) -> ApiUser:
     return make_user()
 
 
-# --- carts and orders (appended by the ordering tests) -----------------------------------------------------
 DELIVERY_ADDRESS = {"line1": "Karl-Marx-Allee 1", "city": "Berlin", "lat": 52.5200, "lon": 13.4200}
 
 
@@ -326,7 +234,7 @@ def password() -> str:
 
 @pytest.fixture(scope="session")
 def new_email() -> Callable[..., str]:
-    """``new_email(prefix="user")`` -> a fresh address (test modules cannot import this conftest)."""
+    """``new_email(prefix="user")`` -> a fresh address."""
     return unique_email
 
 
@@ -334,9 +242,3 @@ def new_email() -> Callable[..., str]:
 def api_login(http: httpx.Client) -> Callable[[str, str], dict[str, Any]]:
     """``api_login(email, password)`` -> the token response of ``POST /auth/token``."""
     return lambda email, password: login(http, email, password)
-
-
-@pytest.fixture(scope="session")
-def api_server(stack: PlatformSettings) -> Callable[..., contextlib.AbstractContextManager[str]]:
-    """``with api_server("name", PIZZA_API_X="..") as url:`` another server with other settings."""
-    return lambda name, **env: serve_api(stack, name, **env)
