@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
+from typing import Any, Unpack
 
 from litestar.datastructures import State
 from psycopg import AsyncConnection
@@ -12,9 +11,8 @@ from redis.asyncio import Redis
 
 from api.db import Databases
 from api.domain.payments.providers import PaymentGateway, build_gateway
-from api.domain.payments.services import OrderStatusPort, PaymentService
+from api.domain.payments.services import OrderMove, OrderStatusPort, PaymentService
 from api.domain.payments.settings import PaymentSettings, get_payment_settings
-from pizza.contracts.events import OrderStatus
 
 
 class OrdersDomainPort:
@@ -23,25 +21,17 @@ class OrdersDomainPort:
     def __init__(self, db: Databases, mongo: AsyncDatabase[dict[str, Any]]) -> None:
         self.db, self.mongo = db, mongo
 
-    async def change_in_tx(
-        self,
-        conn: AsyncConnection[Any],
-        *,
-        order_id: uuid.UUID,
-        user_id: uuid.UUID,
-        to_status: OrderStatus,
-        reason: str,
-    ) -> object:
+    async def change_in_tx(self, conn: AsyncConnection[Any], **move: Unpack[OrderMove]) -> object:
         from api.domain.orders import change_status_in_tx
 
         return await change_status_in_tx(
             conn,
-            user_id=user_id,
-            order_id=order_id,
-            target=to_status,
+            user_id=move["user_id"],
+            order_id=move["order_id"],
+            target=move["to_status"],
             actor="system",
             changed_by="system:payments",
-            reason=reason,
+            reason=move["reason"],
         )
 
     async def after_commit(self, change: object) -> None:

@@ -1,0 +1,61 @@
+"""Provider events (Stripe webhooks): reconcile what happened at the provider outside our own calls.
+
+Each event is applied once: its id is recorded in ``processed_events`` in the same transaction as the
+change it causes, so a redelivered webhook finds it there and does nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from api.domain.payments import repositories as repo
+from api.domain.payments.services._ledger import OrderNotPayable, PaymentLedger, count
+
+WEBHOOK_CONSUMER = "payments.stripe_webhook"
+_STRIPE_EVENT_NS = uuid.UUID("3f1c9a52-7d0b-4f4e-8c61-2a9e5b7d4c30")
+_APPLIED = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded")
+
+
+class ProviderEvents:
+    def __init__(self, ledger: PaymentLedger) -> None:
+        self.ledger = ledger
+
+    async def apply_stripe_event(self, event: dict[str, Any]) -> str:
+        """Apply a verified Stripe event once; returns what was done (for the log and the response)."""
+        kind = str(event.get("type"))
+        obj = (event.get("data") or {}).get("object") or {}
+        meta = obj.get("metadata") or {}
+        if kind not in _APPLIED:
+            return "ignored"
+        try:
+            user_id, payment_id = uuid.UUID(meta["user_id"]), uuid.UUID(meta["payment_id"])
+        except (KeyError, ValueError):
+            return "ignored: no payment metadata"
+        message_id = uuid.uuid5(_STRIPE_EVENT_NS, str(event.get("id")))
+        row: repo.Row | None = None
+        try:
+            async with self.ledger.tx(user_id) as work:
+                if not await repo.mark_processed(work.conn, WEBHOOK_CONSUMER, message_id):
+                    return "duplicate"
+                row = await repo.get(work.conn, payment_id, lock=True)
+                if row is None:
+                    return "ignored: unknown payment"
+                if kind == "payment_intent.succeeded":
+                    done = await self.ledger.succeed_in(
+                        work, row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")}
+                    )
+                elif kind == "charge.refunded":
+                    done = await self.ledger.refund_in(
+                        work.conn, payment_id, ("SUCCEEDED",), failure_reason="refunded at the provider"
+                    )
+                else:
+                    error = obj.get("last_payment_error") or {}
+                    reason = error.get("decline_code") or error.get("code") or obj.get("cancellation_reason") or kind
+                    done = await self.ledger.fail_in(work, row, ("PENDING", "REVIEW"), str(reason), {})
+        except OrderNotPayable:
+            assert row is not None
+            refunded = await self.ledger.refund_unpayable(row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")})
+            return f"{kind}: order not payable, {refunded.status}"
+        count(done, row)
+        return f"{kind}: {done['status']}" if done else f"{kind}: no change"
