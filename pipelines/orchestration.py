@@ -84,3 +84,17 @@ def asset_extra(kind: str) -> dict[str, str]:
         "archive": platform.archive,
     }
     return {"location": where[kind]}
+
+
+def retention_databases() -> list[str]:
+    from pipelines.jobs import retention
+
+    return sorted(retention.databases(get_platform_settings()))
+
+
+def purge_expired(database: str) -> list[dict[str, Any]]:
+    """Trim the bookkeeping tables of one database (catalog or a shard) by the declared retention rules."""
+    from pipelines.jobs import retention
+
+    dsn = retention.databases(get_platform_settings())[database]
+    return [asdict(p) for p in retention.purge_database(dsn, database, get_pipeline_settings())]

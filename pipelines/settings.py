@@ -48,6 +48,14 @@ class PipelineSettings(BaseSettings):
     archive_after_months: int = Field(6, ge=1, description="orders partitions older than this move to the archive")
     archive_rows_per_file: int = Field(250_000, ge=1)
 
+    # --- retention of bookkeeping tables (pipelines/jobs/retention.py, DAG data_retention) ---------------
+    retention_idempotency_key_hours: int = Field(24, ge=1, description="order idempotency keys live this long")
+    retention_outbox_days: int = Field(7, ge=0, description="published outbox rows are kept this long for people")
+    retention_processed_event_days: int = Field(
+        14, ge=1, description="message-log entries are kept this long: more than the events topics' retention"
+    )
+    retention_batch_rows: int = Field(5000, ge=1, description="rows deleted per transaction")
+
     # --- object storage (lake or archive on s3://) ---------------------------------------------------
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto); None = AWS")
     s3_region: str = "us-east-1"

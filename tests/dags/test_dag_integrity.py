@@ -11,7 +11,14 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-EXPECTED = {"cdc_lake_compaction", "partition_maintenance_and_archive", "warehouse_load", "marts_build"}
+EXPECTED = {
+    "cdc_lake_compaction",
+    "partition_maintenance_and_archive",
+    "warehouse_load",
+    "marts_build",
+    "recommendations_refresh",
+    "data_retention",
+}
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 FILE_EXCEPTIONS = {"marts_build": "marts_build.py"}  # dbt imports any top-level module named dbt_*
 

@@ -17,7 +17,7 @@ from batch_support import assert_lake_schema_matches, batch_folders, plant_raw_c
 
 from pipelines.io.lakefs import location
 from pipelines.settings import PipelineSettings
-from pipelines.synthetic import SyntheticSpec
+from pipelines.synthetic.raw_cdc import SyntheticSpec
 from pizza.config import PlatformSettings
 from pizza.db.shards import ShardMap
 from pizza.ids import new_id
@@ -122,3 +122,19 @@ def test_partition_maintenance_and_archive_moves_old_months(stack: PlatformSetti
         assert not set(seeded[month]) & in_postgres, f"{month} orders still in Postgres"
     assert set(seeded[recent]) <= in_postgres, "recent months stay in Postgres"
     assert not set(seeded[recent]) & in_archive
+
+
+def test_data_retention_trims_expired_rows_on_every_database(stack: PlatformSettings, batch_env: Path) -> None:
+    user_id, key = uuid.uuid4(), f"retention-{uuid.uuid4().hex}"
+    with psycopg.connect(stack.shards["shard_2"], autocommit=True) as conn:
+        conn.execute(
+            """INSERT INTO idempotency_keys (user_id, key, request_hash, order_id, created_at)
+               VALUES (%s, %s, 'h', %s, now() - interval '2 days'), (%s, %s, 'h', %s, now())""",
+            (user_id, key, new_id(), user_id, key + "-young", new_id()),
+        )
+    run = _run("data_retention.py", "data_retention")
+    mapped = [ti for ti in run.get_task_instances() if ti.task_id == "purge_expired"]
+    assert len(mapped) == 1 + len(stack.shards), "one purge per database: the catalog and each shard"
+    with psycopg.connect(stack.shards["shard_2"]) as conn:
+        left = {r[0] for r in conn.execute("SELECT key FROM idempotency_keys WHERE user_id = %s", (user_id,))}
+    assert left == {key + "-young"}
