@@ -24,7 +24,10 @@ test-fast: lint  ## like `make test` without tests marked slow
 demo: setup  ## run the whole platform end to end on demo data and leave it running
 	$(UV) pizza demo
 
+bench: setup  ## every benchmark on private stacks (never the running platform); one JSON in .pizza-bench/results/
+	$(UV) python bench/suite.py
+
 down:  ## stop the local stack
 	$(UV) pizza stack down
 
-.PHONY: help setup lint test test-fast demo down
+.PHONY: help setup lint test test-fast demo bench down

@@ -1,10 +1,11 @@
 """CDC relay benchmark: events/s through the relay and commit -> Kafka latency, beside a raw producer.
 
-    uv run python bench/cdc.py [--orders 5000] [--rate 100] [--seconds 10]
+    uv run python bench/cdc.py [--orders 5000] [--rate 100] [--seconds 10] [--json PATH]
 
-Runs against the stack the environment points at (`pizza stack up` by default). It uses its own
-slots (dropped at the end) and writes synthetic orders to the shards, so run it on a local or
-staging stack, never on production data.
+Runs on a private stack of its own (``.pizza-bench/cdc/``, ports from ``--port-base``; see
+bench/stack.py), started and stopped here: the synthetic orders it commits (their user_ids belong to
+no user), its slots and its topics never reach the platform in use. ``--target-existing-stack`` runs
+it on the stack the ``PIZZA_*`` environment names instead (its slots are dropped at the end there).
 
 1. backlog: ``--orders`` orders are committed first, then the relay drains them; messages/s.
 2. baseline: a plain confluent-kafka producer sends as many messages of the same average size,
@@ -26,7 +27,9 @@ import psycopg
 from confluent_kafka import Producer
 from psycopg.types.json import Jsonb
 
-from pizza.config import PlatformSettings, get_platform_settings
+from bench.results import Figure, Report, add_json_argument
+from bench.stack import add_stack_arguments, bench_stack
+from pizza.config import PlatformSettings
 from pizza.contracts.events import OrderCreated, OrderLine, OutboxEvent
 from pizza.db.shards import ShardMap
 from pizza.ids import new_id
@@ -130,7 +133,9 @@ def raw_producer(settings: PlatformSettings, cdc: CdcSettings, count: int, size:
                 producer.poll(0.05)
         producer.poll(0)
     assert producer.flush(60) == 0
-    return count / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    del producer
+    return count / elapsed
 
 
 def latency(relay: CdcRelay, writer: Writer, rate: int, seconds: float) -> list[float]:
@@ -155,31 +160,46 @@ def latency(relay: CdcRelay, writer: Writer, rate: int, seconds: float) -> list[
     return delays
 
 
+WRITES = (
+    "--orders orders plus --rate x --seconds more (orders, items, status history, outbox) on every shard, "
+    "for user_ids that belong to no user; the relay's slots (dropped at the end), the cdc.* and events.* "
+    "topics it publishes to, and one scratch topic bench.raw.*"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--rate", type=int, default=100, help="orders per second in the latency phase")
     parser.add_argument("--seconds", type=float, default=10)
+    add_stack_arguments(parser)
+    add_json_argument(parser)
     args = parser.parse_args()
 
-    settings = get_platform_settings()
-    cdc = CdcSettings(slot_prefix=f"bench_{uuid.uuid4().hex[:8]}", poll_interval_s=0.02)
-    relay = build_relay(settings, cdc)
-    writer = Writer(settings)
-    try:
-        relay.run(until_idle=True)  # slots exist from here on
-        rate, count, total = backlog(relay, writer, args.orders)
-        baseline = raw_producer(settings, cdc, count, max(1, total // max(1, count)))
-        delays = sorted(latency(relay, writer, args.rate, args.seconds))
-    finally:
-        writer.close()
-        relay.close()
-        drop_slots(settings, cdc)
+    report = Report("cdc", {"orders": args.orders, "rate": args.rate, "seconds": args.seconds})
+    with bench_stack("cdc", args, services=("pg", "kafka"), writes=WRITES) as settings:
+        cdc = CdcSettings(slot_prefix=f"bench_{uuid.uuid4().hex[:8]}", poll_interval_s=0.02)
+        relay = build_relay(settings, cdc)
+        writer = Writer(settings)
+        try:
+            relay.run(until_idle=True)  # slots exist from here on
+            rate, count, total = backlog(relay, writer, args.orders)
+            baseline = raw_producer(settings, cdc, count, max(1, total // max(1, count)))
+            delays = sorted(latency(relay, writer, args.rate, args.seconds))
+        finally:
+            writer.close()
+            relay.close()
+            drop_slots(settings, cdc)
+            del relay  # its producer goes now, not after the broker has stopped (no reconnect noise)
 
-    print(f"\nCDC relay, {args.orders} orders ({count} messages, {total // max(1, count)} B average value)")
+    average = total // max(1, count)
+    print(f"\nCDC relay, {args.orders} orders ({count} messages, {average} B average value)")
     print(f"  relay backlog drain     {rate:>10,.0f} messages/s")
     print(f"  raw producer baseline   {baseline:>10,.0f} messages/s   (same broker, count, size, producer settings)")
     print(f"  relay / baseline        {rate / baseline:>10.1%}")
+    raw = "raw confluent-kafka producer, same broker, count, size and settings"
+    params = {"messages": count, "average_bytes": average}
+    report.add(Figure("relay backlog drain", rate, "messages/s", raw, baseline, params=params))
     if delays:
         p50 = statistics.median(delays)
         p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
@@ -187,6 +207,9 @@ def main() -> None:
             f"  commit -> Kafka ack     p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms "
             f"({len(delays)} messages at {args.rate} orders/s for {args.seconds:.0f}s)"
         )
+        report.notes["commit_to_ack_ms"] = {"p50": p50 * 1000, "p99": p99 * 1000, "messages": len(delays),
+                                            "baseline": "none in this benchmark"}  # fmt: skip
+    report.write(args.json)
 
 
 if __name__ == "__main__":

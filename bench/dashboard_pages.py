@@ -1,9 +1,11 @@
 """Dashboard page times: every page rendered by Streamlit's AppTest over a marts snapshot, cold and cached.
 
-    uv run python bench/dashboard_pages.py [--marts PATH] [--repeat 5]
+    uv run python bench/dashboard_pages.py [--marts PATH] [--repeat 5] [--json PATH]
 
 Without ``--marts`` it builds the synthetic demo warehouse of the tests (a few hundred orders over 60
-days in six cities; one `dbt build`, ~15-60 s) into a temporary folder and benchmarks its snapshot.
+days in six cities; one `dbt build`, ~15-60 s) into a temporary folder inside its own state folder
+(``.pizza-bench/dashboard_pages/``; see bench/stack.py) and benchmarks its snapshot; ``--marts`` only
+reads the snapshot named. It needs no servers and writes nothing to the platform in use.
 
 Figures per page, next to a baseline measured in the same run and the same harness:
 * baseline: a rerun of a script that only draws a title (the cost of a Streamlit run in AppTest);
@@ -23,7 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.results import Figure, Report, add_json_argument
+from bench.stack import add_stack_arguments, bench_stack
+
 REPO = Path(__file__).resolve().parent.parent
+WRITES = "nothing on the stack: the demo warehouse is built in a temporary folder, --marts is only read"
 VIEWS = ("overview", "orders_map", "demand", "delivery_sla", "cohorts", "restaurants", "marketing")
 
 
@@ -54,28 +60,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--marts", type=Path, help="marts snapshot (default: build the demo warehouse)")
     parser.add_argument("--repeat", type=int, default=5)
+    add_stack_arguments(parser)
+    add_json_argument(parser)
     args = parser.parse_args()
+    report = Report("dashboard_pages", {"repeat": args.repeat, "marts": str(args.marts or "synthetic demo warehouse")})
+    with bench_stack("dashboard_pages", args, services=(), writes=WRITES) as platform:
+        platform.state_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=platform.state_dir) as scratch:
+            measure(args.marts or _demo_snapshot(Path(scratch)), Path(scratch), args.repeat, report)
+    report.write(args.json)
 
-    with tempfile.TemporaryDirectory() as scratch:
-        marts = args.marts or _demo_snapshot(Path(scratch))
-        os.environ["PIZZA_DASHBOARDS_MARTS_PATH"] = str(marts)
-        from dashboards.settings import get_dashboard_settings
 
-        get_dashboard_settings.cache_clear()
-        baseline_app = Path(scratch) / "baseline.py"
-        baseline_app.write_text("import streamlit as st\nst.title('baseline')\n")
+def measure(marts: Path, scratch: Path, repeat: int, report: Report) -> None:
+    os.environ["PIZZA_DASHBOARDS_MARTS_PATH"] = str(marts)
+    from dashboards.settings import get_dashboard_settings
 
-        from streamlit.testing.v1 import AppTest
+    get_dashboard_settings.cache_clear()
+    baseline_app = scratch / "baseline.py"
+    baseline_app.write_text("import streamlit as st\nst.title('baseline')\n")
 
-        AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=120).run()  # imports, warm-up
-        baseline = statistics.median(_baseline(baseline_app) for _ in range(args.repeat))
-        print(f"marts snapshot: {marts}")
-        print(f"{'page':<14}{'cold s':>10}{'cached s':>10}{'baseline s':>12}")
-        app = REPO / "dashboards" / "app.py"
-        for page in VIEWS:
-            cold = _render(app, page, cold=True)
-            cached = statistics.median(_render(app, page, cold=False) for _ in range(args.repeat))
-            print(f"{page:<14}{cold:>10.3f}{cached:>10.3f}{baseline:>12.3f}")
+    from streamlit.testing.v1 import AppTest
+
+    AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=120).run()  # imports, warm-up
+    baseline = statistics.median(_baseline(baseline_app) for _ in range(repeat))
+    print(f"marts snapshot: {marts}")
+    print(f"{'page':<14}{'cold s':>10}{'cached s':>10}{'baseline s':>12}")
+    app = REPO / "dashboards" / "app.py"
+    for page in VIEWS:
+        cold = _render(app, page, cold=True)
+        cached = statistics.median(_render(app, page, cold=False) for _ in range(repeat))
+        print(f"{page:<14}{cold:>10.3f}{cached:>10.3f}{baseline:>12.3f}", flush=True)
+        for label, value in (("cold", cold), ("cached", cached)):
+            report.add(Figure(f"{page} page, {label}", value, "s", "title-only rerun", baseline,
+                              higher_is_better=False, params={"page": page}))  # fmt: skip
 
 
 def _baseline(path: Path) -> float:

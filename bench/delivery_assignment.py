@@ -5,8 +5,10 @@ baseline needs two round trips per attempt and retries whenever a concurrent cal
 rider first; the Lua claim is one round trip and never retries. Measured at the same concurrency,
 on the same Redis, in the same run; a third line measures live location updates.
 
-Run against a stack you own (never a shared one), e.g. ``pizza stack up`` then
-``uv run python bench/delivery_assignment.py --riders 2000 --concurrency 32``.
+Runs on a private Redis of its own (``.pizza-bench/delivery_assignment/``, ports from ``--port-base``;
+see bench/stack.py), started and stopped here; ``--target-existing-stack`` runs it on the Redis the
+``PIZZA_*`` environment names instead:
+``uv run python bench/delivery_assignment.py --riders 2000 --concurrency 32 [--json PATH]``.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from api.domain.delivery.riders import RiderRegistry
-from pizza.config import get_platform_settings
+from bench.results import Figure, Report, add_json_argument
+from bench.stack import add_stack_arguments, bench_stack
+from pizza.config import PlatformSettings
 from pizza.ids import new_id
 
 CENTRE = (52.5219, 13.4132)
+WRITES = "synthetic riders (GEO sets, rider hashes) under bench-* city keys in Redis, deleted at the end"
 
 
 async def timed(jobs: list[Callable[[], Awaitable[object]]], concurrency: int) -> tuple[float, list[float]]:
@@ -44,10 +49,12 @@ async def timed(jobs: list[Callable[[], Awaitable[object]]], concurrency: int) -
     return time.perf_counter() - started, latencies
 
 
-def report(name: str, count: int, seconds: float, latencies: list[float], extra: str = "") -> None:
+def report(name: str, count: int, seconds: float, latencies: list[float], extra: str = "") -> tuple[float, float]:
+    """Print one line; return (operations/s, p50 ms)."""
     p50 = statistics.median(latencies)
     p99 = statistics.quantiles(latencies, n=100)[98]
     print(f"{name:<34} {count / seconds:>10,.0f}/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   {extra}")
+    return count / seconds, p50
 
 
 async def populate(registry: RiderRegistry, city: str, riders: int, spread: float) -> list[uuid.UUID]:
@@ -65,8 +72,8 @@ async def cleanup(redis: Redis, city: str, riders: list[uuid.UUID]) -> None:
     await redis.delete(*[RiderRegistry.rider_key(r) for r in riders])
 
 
-async def main(riders: int, concurrency: int, radius_km: float) -> None:
-    settings = get_platform_settings()
+async def main(settings: PlatformSettings, riders: int, concurrency: int, radius_km: float) -> Report:
+    result = Report("delivery_assignment", {"riders": riders, "concurrency": concurrency, "radius_km": radius_km})
     redis = Redis(connection_pool=BlockingConnectionPool.from_url(settings.redis, max_connections=concurrency))
     registry = RiderRegistry(redis)
     print(f"Redis {settings.redis}: {riders} riders within ~1.5 km, as many orders, concurrency {concurrency}")
@@ -82,7 +89,7 @@ async def main(riders: int, concurrency: int, radius_km: float) -> None:
 
     seconds, latencies = await timed([lua_claim for _ in range(riders)], concurrency)
     assert len(claimed) == len(set(claimed)) == riders, "a rider was claimed twice"
-    report("Lua claim (GEOSEARCH+claim, 1 trip)", riders, seconds, latencies, "retries 0")
+    lua = report("Lua claim (GEOSEARCH+claim, 1 trip)", riders, seconds, latencies, "retries 0")
     await cleanup(redis, city, ids)
 
     city = f"bench-base-{uuid.uuid4().hex[:6]}"
@@ -107,7 +114,11 @@ async def main(riders: int, concurrency: int, radius_km: float) -> None:
 
     seconds, latencies = await timed([baseline_claim for _ in range(riders)], concurrency)
     assert len(taken) == len(set(taken)) == riders
-    report("baseline GEOSEARCH then ZREM", riders, seconds, latencies, f"retries {retries:,}")
+    base = report("baseline GEOSEARCH then ZREM", riders, seconds, latencies, f"retries {retries:,}")
+    result.add(Figure("Lua claim of the nearest rider", lua[0], "claims/s", "client-side GEOSEARCH then ZREM",
+                      base[0], params={"baseline_retries": retries}))  # fmt: skip
+    result.add(Figure("Lua claim p50 latency", lua[1], "ms", "GEOSEARCH then ZREM p50 latency", base[1],
+                      higher_is_better=False))  # fmt: skip
     await cleanup(redis, city, ids)
 
     city = f"bench-move-{uuid.uuid4().hex[:6]}"
@@ -119,15 +130,17 @@ async def main(riders: int, concurrency: int, radius_km: float) -> None:
         return lambda: registry.move(rider, CENTRE[0] + rng.uniform(-0.01, 0.01), CENTRE[1] + rng.uniform(-0.01, 0.01))
 
     seconds, latencies = await timed([move(r) for r in moves], concurrency)
-    report("location update (GEO x2 + state)", len(moves), seconds, latencies)
+    moved = report("location update (GEO x2 + state)", len(moves), seconds, latencies)
 
     def plain_geoadd(rider: uuid.UUID) -> Callable[[], Awaitable[object]]:
         return lambda: redis.geoadd(RiderRegistry.key(city, "online"), [CENTRE[1], CENTRE[0], str(rider)])
 
     seconds, latencies = await timed([plain_geoadd(r) for r in moves], concurrency)
-    report("baseline single GEOADD", len(moves), seconds, latencies)
+    added = report("baseline single GEOADD", len(moves), seconds, latencies)
+    result.add(Figure("rider location update", moved[0], "updates/s", "a single GEOADD", added[0]))
     await cleanup(redis, city, ids)
     await redis.aclose()
+    return result
 
 
 if __name__ == "__main__":
@@ -135,5 +148,9 @@ if __name__ == "__main__":
     parser.add_argument("--riders", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--radius-km", type=float, default=5.0)
+    add_stack_arguments(parser)
+    add_json_argument(parser)
     args = parser.parse_args()
-    asyncio.run(main(args.riders, args.concurrency, args.radius_km))
+    with bench_stack("delivery_assignment", args, services=("redis",), writes=WRITES) as settings:
+        outcome = asyncio.run(main(settings, args.riders, args.concurrency, args.radius_km))
+    outcome.write(args.json)

@@ -1,8 +1,10 @@
 """Order creation benchmark: orders/s and p50/p99 over HTTP, beside pgbench running the same SQL on the same shard.
 
-    uv run python bench/orders.py [--workers 2] [--seconds 10] [--concurrency 1 8 32 64]
+    uv run python bench/orders.py [--workers 2] [--seconds 10] [--concurrency 1 8 32 64] [--json PATH]
 
-Runs against the stack the environment points at (`pizza stack up` by default). It starts the API
+Runs on a private stack of its own (``.pizza-bench/orders/``, ports from ``--port-base``; see
+bench/stack.py), started and stopped here, so the orders it writes never reach the platform in use;
+``--target-existing-stack`` runs it on the stack the ``PIZZA_*`` environment names instead. It starts the API
 itself (Granian, ``--workers`` processes, rate limits lifted), creates an administrator, a
 restaurant with a menu and a few customers who all live on one shard, then for each concurrency:
 
@@ -16,7 +18,7 @@ restaurant with a menu and a few customers who all live on one shard, then for e
 The ratio API/pgbench is the figure we track: what HTTP, validation, auth, rate limiting, the menu
 read from MongoDB, the catalog reads and the projection write cost on top of the shard's own work.
 The load generator shares the machine with the server: on a small box both figures are lower
-bounds. It writes real orders: run it on a local or staging stack, never on production data.
+bounds.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from typing import Any
 import httpx
 import psycopg
 
-from pizza.config import PlatformSettings, get_platform_settings
+from bench.results import Figure, Report, add_json_argument
+from bench.stack import add_stack_arguments, bench_stack
+from pizza.config import PlatformSettings
 from pizza.db.shards import ShardMap
 
 REPO = Path(__file__).resolve().parent.parent
@@ -260,35 +264,57 @@ def run_pgbench(dsn: str, user_id: str, restaurant_id: uuid.UUID, clients: int, 
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+WRITES = (
+    "an administrator, a restaurant with its menu (catalog, MongoDB), --customers customers, and every order "
+    "the API and pgbench place in --seconds per concurrency (orders, items, status history, outbox) on one shard"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2, help="Granian worker processes")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each run")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32, 64])
     parser.add_argument("--customers", type=int, default=8, help="customers (all on one shard) placing orders")
+    add_stack_arguments(parser)
+    add_json_argument(parser)
     args = parser.parse_args()
     if not PGBENCH.exists():
         sys.exit(f"pgbench not found at {PGBENCH}")
 
-    settings = get_platform_settings()
-    print(f"API with {args.workers} Granian workers; {args.seconds} s per run; {os.cpu_count()} CPUs shared")
-    print(f"load average before: {os.getloadavg()[0]:.1f} (other work on the machine skews both columns)")
-    with serve_api(args.workers) as url:
-        shard, restaurant_id, users = prepare(url, settings, args.customers)
-        print(f"{len(users)} customers on {shard}; restaurant {restaurant_id}\n")
-        header = f"{'clients':>7} | {'API orders/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | "
-        header += f"{'pgbench tps':>11} {'p50 ms':>7} {'p99 ms':>7} | {'API/pgbench':>11}"
-        print(header)
-        print("-" * len(header))
-        for clients in args.concurrency:
-            api = asyncio.run(drive_api(url, restaurant_id, users, clients, args.seconds))
-            base = run_pgbench(settings.shards[shard], users[0]["user_id"], restaurant_id, clients, args.seconds)
-            print(
-                f"{clients:>7} | {api.rate:>12.1f} {api.p50_ms:>7.1f} {api.p99_ms:>7.1f} {api.errors:>6} | "
-                f"{base.rate:>11.1f} {base.p50_ms:>7.1f} {base.p99_ms:>7.1f} | {api.rate / base.rate:>10.1%}",
-                flush=True,
-            )
+    sizes = {"workers": args.workers, "seconds": args.seconds, "concurrency": args.concurrency,
+             "customers": args.customers}  # fmt: skip
+    report = Report("orders", sizes)
+    with bench_stack("orders", args, writes=WRITES) as settings:
+        print(f"API with {args.workers} Granian workers; {args.seconds} s per run; {os.cpu_count()} CPUs shared")
+        print(f"load average before: {os.getloadavg()[0]:.1f} (other work on the machine skews both columns)")
+        with serve_api(args.workers) as url:
+            shard, restaurant_id, users = prepare(url, settings, args.customers)
+            print(f"{len(users)} customers on {shard}; restaurant {restaurant_id}\n")
+            header = f"{'clients':>7} | {'API orders/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | "
+            header += f"{'pgbench tps':>11} {'p50 ms':>7} {'p99 ms':>7} | {'API/pgbench':>11}"
+            print(header)
+            print("-" * len(header))
+            for clients in args.concurrency:
+                api = asyncio.run(drive_api(url, restaurant_id, users, clients, args.seconds))
+                base = run_pgbench(settings.shards[shard], users[0]["user_id"], restaurant_id, clients, args.seconds)
+                print(
+                    f"{clients:>7} | {api.rate:>12.1f} {api.p50_ms:>7.1f} {api.p99_ms:>7.1f} {api.errors:>6} | "
+                    f"{base.rate:>11.1f} {base.p50_ms:>7.1f} {base.p99_ms:>7.1f} | {api.rate / base.rate:>10.1%}",
+                    flush=True,
+                )
+                record(report, clients, api, base)
         print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+    report.write(args.json)
+
+
+def record(report: Report, clients: int, api: Figures, base: Figures) -> None:
+    params = {"clients": clients, "api_errors": api.errors, "pgbench_failed": base.errors}
+    report.add(Figure("API orders/s", api.rate, "orders/s", "pgbench tps, same SQL, same shard", base.rate,
+                      params=params))  # fmt: skip
+    for label, value, baseline in (("p50", api.p50_ms, base.p50_ms), ("p99", api.p99_ms, base.p99_ms)):
+        report.add(Figure(f"API {label} latency", value, "ms", f"pgbench {label} latency", baseline,
+                          higher_is_better=False, params=params))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ Baselines are the bare store work each step cannot avoid: for a payment, one sha
 inserts a payment row and an outbox row; for a notification, one MongoDB insert. The ratio tells what
 the service adds (gateway call, fraud facts, guarded updates, the orders port, rendering, the log).
 
-Runs against the stack named by the ``PIZZA_*`` environment (the local stack by default), after
-``pizza db migrate``:
+Runs on a private stack of its own (``.pizza-bench/payments_notifications/``, ports from
+``--port-base``; see bench/stack.py), started and stopped here; ``--target-existing-stack`` runs it on
+the stack the ``PIZZA_*`` environment names instead:
 
-    uv run python bench/payments_notifications.py --count 200 --concurrency 8
+    uv run python bench/payments_notifications.py --count 200 --concurrency 8 [--json PATH]
 """
 
 from __future__ import annotations
@@ -36,9 +37,17 @@ from api.domain.notifications.settings import NotifySettings
 from api.domain.payments import PaymentService
 from api.domain.payments.providers import SimulatedGateway
 from api.domain.payments.settings import PaymentSettings
-from pizza.config import get_platform_settings
+from bench.results import Figure, Report, add_json_argument
+from bench.stack import add_stack_arguments, bench_stack
+from pizza.config import PlatformSettings
 from pizza.contracts.events import EventEnvelope, OrderCreated, OrderLine, OutboxEvent, PaymentSucceeded
 from pizza.ids import new_id
+
+WRITES = (
+    "4 x --count payments with their outbox rows and status history rows, --count users with notification "
+    "preferences on the shards; payment fraud counters in Redis; notification log entries and a scratch "
+    "collection (dropped) in MongoDB"
+)
 
 
 class HistoryOnlyOrders:
@@ -87,8 +96,8 @@ async def timed(label: str, jobs: Iterable[Callable[[], Awaitable[object]]], con
     return rate
 
 
-async def main(count: int, concurrency: int) -> None:
-    platform = get_platform_settings()
+async def main(platform: PlatformSettings, count: int, concurrency: int) -> Report:
+    report = Report("payments_notifications", {"count": count, "concurrency": concurrency})
     db = Databases(platform, min_size=1, max_size=concurrency)
     await db.open()
     redis = Redis.from_url(platform.redis)
@@ -127,6 +136,9 @@ async def main(count: int, concurrency: int) -> None:
         replays = [lambda e=e: service.handle_order_created(e) for e in envelopes]
         replay = await timed("handle_order_created, redelivered (no effect)", replays, concurrency)
         print(f"  service / baseline: {rate / base:.2f}x; redelivery / baseline: {replay / base:.2f}x")
+        pay_base = "payment row + outbox row, one transaction"
+        report.add(Figure("payment step (simulated gateway)", rate, "payments/s", pay_base, base))
+        report.add(Figure("payment step redelivered (no effect)", replay, "payments/s", pay_base, base))
 
         print(f"notifications: {count} events, concurrency {concurrency}")
         users = [uuid.uuid4() for _ in range(count)]
@@ -155,15 +167,22 @@ async def main(count: int, concurrency: int) -> None:
             sends = [functools.partial(notifier.notify, e) for e in events]
             replay = await timed("notify, redelivered (duplicate)", sends, concurrency)
         print(f"  service / baseline: {rate / base:.2f}x; redelivery / baseline: {replay / base:.2f}x")
+        report.add(Figure("notify (log provider)", rate, "notifications/s", "one MongoDB insert", base))
+        report.add(Figure("notify redelivered (duplicate)", replay, "notifications/s", "one MongoDB insert", base))
     finally:
         await db.close()
         await redis.aclose()
         await mongo_client.close()
+    return report
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8)
+    add_stack_arguments(parser)
+    add_json_argument(parser)
     args = parser.parse_args()
-    asyncio.run(main(args.count, args.concurrency))
+    with bench_stack("payments_notifications", args, services=("pg", "redis", "mongo"), writes=WRITES) as settings:
+        result = asyncio.run(main(settings, args.count, args.concurrency))
+    result.write(args.json)

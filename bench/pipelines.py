@@ -4,7 +4,11 @@ Prints, per size: raw change rows, Spark compaction and facts seconds, DuckDB's 
 transformation on the same files, and whether both engines agree on the row counts. The growth curve of
 each engine is the point; DuckDB is the single-process baseline measured in the same run.
 
-    uv run python bench/pipelines.py [--base 2000] [--sizes 1,3,10] [--days 3]
+    uv run python bench/pipelines.py [--base 2000] [--sizes 1,3,10] [--days 3] [--json PATH]
+
+Its lake is a temporary folder inside its own state folder (``.pizza-bench/pipelines/``; see
+bench/stack.py), so nothing reaches the lake, warehouse or marts of the platform in use. It needs no
+servers.
 """
 
 from __future__ import annotations
@@ -20,15 +24,18 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import duckdb  # noqa: E402
 
+from bench.results import Figure, Report, add_json_argument  # noqa: E402
+from bench.stack import add_stack_arguments, bench_stack  # noqa: E402
 from pipelines.io.lakefs import location  # noqa: E402
 from pipelines.jobs import build_facts, compact_curated  # noqa: E402
 from pipelines.settings import PipelineSettings  # noqa: E402
 from pipelines.spark import get_spark  # noqa: E402
-from pipelines.synthetic import SyntheticSpec, generate, write_raw  # noqa: E402
+from pipelines.synthetic.raw_cdc import SyntheticSpec, generate, write_raw  # noqa: E402
 from pizza.config import PlatformSettings  # noqa: E402
 from pizza.contracts.curated import CURATED_TABLES, DUCKDB_TYPES  # noqa: E402
 
 TABLES = ("orders", "order_items", "order_status_history", "payments")
+WRITES = "nothing on the stack: synthetic raw CDC and the Spark and DuckDB outputs go to a temporary folder"
 OP_RANK = "CASE op WHEN 'd' THEN 4 WHEN 'u' THEN 3 WHEN 'c' THEN 2 WHEN 'r' THEN 1 ELSE 0 END"
 
 
@@ -74,8 +81,10 @@ def duckdb_fact_orders(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("SELECT count(*) FROM fact_orders").fetchone()[0])  # type: ignore[index]
 
 
-def run_size(factor: int, base: int, days: int, spark_settings: PipelineSettings) -> dict[str, float | int | bool]:
-    with tempfile.TemporaryDirectory(prefix="pizza-bench-") as tmp:
+def run_size(
+    factor: int, base: int, days: int, spark_settings: PipelineSettings, scratch: Path
+) -> dict[str, float | int | bool]:
+    with tempfile.TemporaryDirectory(prefix="size-", dir=scratch) as tmp:
         root = Path(tmp)
         platform = PlatformSettings(lake_url=str(root / "lake"), state_dir=root)
         lake = location(platform.lake, spark_settings)
@@ -120,22 +129,38 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=2000, help="orders at 1x")
     parser.add_argument("--sizes", default="1,3,10")
     parser.add_argument("--days", type=int, default=3)
+    add_stack_arguments(parser)
+    add_json_argument(parser)
     args = parser.parse_args()
-    settings = PipelineSettings()
-    started = time.perf_counter()
-    get_spark(settings, "bench")
-    print(f"Spark session start ({settings.spark_master}): {time.perf_counter() - started:.1f} s (not in the figures)")
-    run_size(1, max(50, args.base // 10), args.days, settings)  # warm-up: JIT and caches, not printed
-    header = f"{'size':>5} {'orders':>7} {'raw rows':>9} | {'spark compact':>13} {'spark facts':>11} | "
-    header += f"{'duckdb compact':>14} {'duckdb facts':>12} | agree"
-    print(header)
-    for factor in (int(s) for s in args.sizes.split(",")):
-        r = run_size(factor, args.base, args.days, settings)
-        print(
-            f"{r['factor']:>4}x {r['orders']:>7} {r['raw_rows']:>9} | {r['spark_compact_s']:>12.1f}s "
-            f"{r['spark_facts_s']:>10.1f}s | {r['duckdb_compact_s']:>13.2f}s {r['duckdb_facts_s']:>11.2f}s | "
-            f"{r['agree']}"
-        )
+    factors = [int(s) for s in args.sizes.split(",")]
+    report = Report("pipelines", {"base": args.base, "sizes": factors, "days": args.days})
+    with bench_stack("pipelines", args, services=(), writes=WRITES) as platform:
+        scratch = platform.state_dir / "scratch"
+        scratch.mkdir(parents=True, exist_ok=True)
+        settings = PipelineSettings()
+        started = time.perf_counter()
+        get_spark(settings, "bench")
+        startup = time.perf_counter() - started
+        print(f"Spark session start ({settings.spark_master}): {startup:.1f} s (not in the figures)")
+        report.notes["spark_session_start_s"] = startup
+        run_size(1, max(50, args.base // 10), args.days, settings, scratch)  # warm-up: JIT and caches, not printed
+        header = f"{'size':>5} {'orders':>7} {'raw rows':>9} | {'spark compact':>13} {'spark facts':>11} | "
+        header += f"{'duckdb compact':>14} {'duckdb facts':>12} | agree"
+        print(header)
+        for factor in factors:
+            r = run_size(factor, args.base, args.days, settings, scratch)
+            print(
+                f"{r['factor']:>4}x {r['orders']:>7} {r['raw_rows']:>9} | {r['spark_compact_s']:>12.1f}s "
+                f"{r['spark_facts_s']:>10.1f}s | {r['duckdb_compact_s']:>13.2f}s {r['duckdb_facts_s']:>11.2f}s | "
+                f"{r['agree']}",
+                flush=True,
+            )
+            params = {"factor": factor, "orders": r["orders"], "raw_rows": r["raw_rows"], "engines_agree": r["agree"]}
+            report.add(Figure("Spark compaction", float(r["spark_compact_s"]), "s", "DuckDB, same transformation",
+                              float(r["duckdb_compact_s"]), higher_is_better=False, params=params))  # fmt: skip
+            report.add(Figure("Spark facts", float(r["spark_facts_s"]), "s", "DuckDB, same transformation",
+                              float(r["duckdb_facts_s"]), higher_is_better=False, params=params))  # fmt: skip
+    report.write(args.json)
 
 
 if __name__ == "__main__":

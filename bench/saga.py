@@ -8,9 +8,11 @@
   with the saga handler, beside a bare confluent-kafka consumer reading the same topic.
 
 Synthetic sagas are written straight into ``order_sagas`` (no orders, payments or riders) and deleted
-afterwards. Runs against the stack named by the ``PIZZA_*`` environment, after ``pizza db migrate``:
+afterwards. Runs on a private stack of its own (``.pizza-bench/saga/``, ports from ``--port-base``;
+see bench/stack.py), started and stopped here; ``--target-existing-stack`` runs it on the stack the
+``PIZZA_*`` environment names instead:
 
-    uv run python bench/saga.py --count 500 --concurrency 4
+    uv run python bench/saga.py --count 500 --concurrency 4 [--json PATH]
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from api.db import Databases
 from api.domain.saga import Deadlines, SagaOrchestrator
-from pizza.config import get_platform_settings
+from bench.results import Figure, Report, add_json_argument
+from bench.stack import add_stack_arguments, bench_stack
+from pizza.config import PlatformSettings
 from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged, OutboxEvent
 from pizza.ids import new_id
 from pizza.logs import configure_logging
@@ -37,6 +41,10 @@ from pizza.messaging.messagelog import mark_processed
 from pizza.messaging.topics import ensure_topics
 
 BENCH = "bench-saga"
+WRITES = (
+    "3 x --count synthetic sagas in order_sagas with their processed_events (deleted at the end), "
+    "and --count events on a scratch topic bench.saga.*"
+)
 
 
 def accepted(order_id: uuid.UUID, user_id: uuid.UUID, restaurant_id: uuid.UUID) -> EventEnvelope:
@@ -137,8 +145,8 @@ async def through_consumer(
     return count / elapsed
 
 
-async def main(count: int, concurrency: int) -> None:
-    platform = get_platform_settings()
+async def main(platform: PlatformSettings, count: int, concurrency: int) -> Report:
+    report = Report("saga", {"count": count, "concurrency": concurrency})
     db = Databases(platform, min_size=1, max_size=max(4, concurrency * 2))
     await db.open()
     deadlines = Deadlines(3600, 3600, 3600)
@@ -154,6 +162,9 @@ async def main(count: int, concurrency: int) -> None:
         print(f"  baseline: message-log entry + saga row lock + update, one transaction  {base:8.0f} /s")
         print(f"  saga step AWAITING_KITCHEN -> IN_KITCHEN (plan, step log, metrics)      {steps:8.0f} /s")
         print(f"  the same events redelivered (message log says duplicate)              {again:8.0f} /s")
+        step_base = "message-log entry + saga row lock + update, one transaction"
+        report.add(Figure("saga step AWAITING_KITCHEN -> IN_KITCHEN", steps, "steps/s", step_base, base))
+        report.add(Figure("saga step redelivered (duplicate)", again, "steps/s", step_base, base))
 
         topic = f"bench.saga.{uuid.uuid4().hex[:8]}"
         ensure_topics(platform.kafka, [topic], 1, 1)
@@ -171,15 +182,22 @@ async def main(count: int, concurrency: int) -> None:
         print(f"  baseline: bare confluent-kafka consume                                {bare:8.0f} /s")
         print(f"  EventConsumer, no-op handler (decode, validate, commit per batch)     {decoded:8.0f} /s")
         print(f"  EventConsumer, saga handler                                           {saga:8.0f} /s")
+        report.add(Figure("EventConsumer, no-op handler", decoded, "messages/s", "bare confluent-kafka consume", bare))
+        report.add(Figure("EventConsumer, saga handler", saga, "messages/s", "bare confluent-kafka consume", bare))
     finally:
         await cleanup(db)
         await db.close()
+    return report
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4)
+    add_stack_arguments(parser)
+    add_json_argument(parser)
     args = parser.parse_args()
     configure_logging("WARNING")
-    asyncio.run(main(args.count, args.concurrency))
+    with bench_stack("saga", args, services=("pg", "kafka"), writes=WRITES) as settings:
+        result = asyncio.run(main(settings, args.count, args.concurrency))
+    result.write(args.json)
