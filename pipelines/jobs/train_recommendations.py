@@ -5,7 +5,7 @@ previous feed stays); anything else = a failure. The hold-out metrics are printe
 
     python -m pipelines.jobs.train_recommendations                       # the whole refresh
     python -m pipelines.jobs.train_recommendations --step evaluate --run-id <id>
-    python -m pipelines.jobs.train_recommendations --synthetic <dir>     # on a generated demo dataset
+    python -m pipelines.jobs.train_recommendations --synthetic <dir>     # on the synthetic world
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from pipelines.io.lakefs import location
 from pipelines.recommendations import refresh
 from pipelines.recommendations.gate import ModelRejected
-from pipelines.recommendations.synthetic import SyntheticSpec, write_synthetic_lake
+from pipelines.synthetic.curated import CuratedSpec, write_synthetic_lake
 from pizza.logs import configure_logging, get_logger
 
 log = get_logger(__name__)
@@ -33,7 +33,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--step", choices=STEPS, default="all", help="run one step of an existing run, or all")
     parser.add_argument("--run-id", help="run to continue (required for a single step other than train)")
     parser.add_argument("--synthetic", metavar="LAKE", help="write a synthetic curated dataset there and train on it")
-    parser.add_argument("--synthetic-users", type=int, default=SyntheticSpec.n_users, help="customers to generate")
+    parser.add_argument("--synthetic-users", type=int, default=CuratedSpec.customers, help="customers to generate")
     args = parser.parse_args(argv)
     if args.step not in ("all", "train") and not args.run_id:
         parser.error(f"--step {args.step} needs --run-id")
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = refresh.Context.from_env()
     if args.synthetic:
         summary = write_synthetic_lake(
-            SyntheticSpec(n_users=args.synthetic_users), location(args.synthetic, ctx.pipeline)
+            CuratedSpec(customers=args.synthetic_users), location(args.synthetic, ctx.pipeline)
         )
         facts = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(summary).items()}
         log.info("recs.synthetic_written", lake=args.synthetic, **facts)

@@ -146,6 +146,7 @@ def wait_for_cdc(platform: PlatformSettings, timeout: float = 300.0) -> None:
 
 
 def run_demo(history_orders: int | None, live_orders: int | None, pipelines: bool) -> None:
+    from pipelines.synthetic.world import build_world
     from pizza.db.migrate import migrate_all
     from pizza.db.partitions import ensure_partitions
     from pizza.logs import configure_logging
@@ -155,7 +156,6 @@ def run_demo(history_orders: int | None, live_orders: int | None, pipelines: boo
     from pizzactl.demo.live import EXPECTED_ENDS, run_live
     from pizzactl.demo.seed import seed_world
     from pizzactl.demo.verify import main as verify_main
-    from pizzactl.demo.world import build_world
     from pizzactl.stack import Stack
     from pizzactl.stack.apps import ApiApp, DashboardsApp
 

@@ -22,11 +22,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipelines.synthetic.orders import choose_lines, choose_restaurant
+from pipelines.synthetic.world import Customer, World
 from pizza.logs import get_logger
 from pizzactl.demo.client import ApiError, PizzaApi
 from pizzactl.demo.seed import PASSWORD, SeededWorld
-from pizzactl.demo.shopping import build_cart, choose_restaurant
-from pizzactl.demo.world import Customer, World
+from pizzactl.demo.shopping import cart_body
 
 log = get_logger(__name__)
 EXPECTED_ENDS = ("DELIVERED", "CANCELLED", "REFUNDED")  # refused payments end CANCELLED on purpose
@@ -139,8 +140,7 @@ def order_story(
     """One order from cart to review; returns the order's final status as this story saw it."""
     local = [r for r in world.restaurants if r.city.name == customer.city.name]
     restaurant = choose_restaurant(customer, local, rng)
-    cart = build_cart(customer, restaurant, rng)
-    cart["restaurant_id"] = seeded.restaurants[restaurant.key]
+    cart = cart_body(customer, seeded.restaurants[restaurant.key], choose_lines(customer, restaurant, rng))
     me = sessions.as_(seeded.customers[customer.key])
     order = me.place_order(cart)
     order_id = str(order["order_id"])

@@ -7,22 +7,16 @@ accounts that already exist are logged into instead of created.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from pipelines.synthetic.world import Customer, World, slug
 from pizzactl.demo.client import PizzaApi
-from pizzactl.demo.world import Customer, Restaurant, World
 
 PASSWORD = "demo-password-123"  # noqa: S105 - demo accounts on a local stack
 OPENING_HOURS = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass
@@ -40,10 +34,6 @@ class SeededWorld:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.__dict__, indent=1))
-
-
-def menu_items(restaurant: Restaurant) -> list[dict[str, Any]]:
-    return [{**item, "id": slug(str(item["name"]))} for item in restaurant.menu]
 
 
 def seed_world(
@@ -86,7 +76,7 @@ def seed_world(
             )
             seeded.staff[r.key] = email
             staff = api.as_user(api.login(email, PASSWORD))
-            staff.replace_menu(seeded.restaurants[r.key], menu_items(r))
+            staff.replace_menu(seeded.restaurants[r.key], r.menu)
             seeded.save(state_file)
         progress("restaurants", 1)
     for city in world.cities:

@@ -1,40 +1,24 @@
-"""What a customer puts in the cart: driven by their stable tastes, so recommendations have signal."""
+"""A world order as the API's cart body: what the customer picked, delivered to their home."""
 
 from __future__ import annotations
 
-import random
+from collections.abc import Iterable
 from typing import Any
 
-from pizzactl.demo.seed import slug
-from pizzactl.demo.world import Customer, Restaurant
+from pipelines.synthetic.orders import Line
+from pipelines.synthetic.world import Customer
 
 
-def choose_restaurant(customer: Customer, local: list[Restaurant], rng: random.Random) -> Restaurant:
-    favourites = [r for r in local if r.key in customer.favourites]
-    if favourites and rng.random() < 0.75:
-        return rng.choice(favourites)
-    return rng.choice(local)
-
-
-def build_cart(customer: Customer, restaurant: Restaurant, rng: random.Random) -> dict[str, Any]:
-    pizzas = [item for item in restaurant.menu if item["category"] == "pizza"]
-    weights = [customer.tastes[str(item["tags"][0])] + 0.02 for item in pizzas]  # type: ignore[index]
-    lines: dict[str, dict[str, Any]] = {}
-    for _ in range(rng.choices((1, 2, 3), weights=(0.5, 0.35, 0.15))[0]):
-        item = rng.choices(pizzas, weights=weights)[0]
-        key = slug(str(item["name"]))
-        line = lines.setdefault(
-            key, {"menu_item_id": key, "quantity": 0, "size": rng.choices(("S", "M", "L"), weights=(0.2, 0.5, 0.3))[0]}
-        )
-        line["quantity"] += 1
-        if rng.random() < 0.2:
-            line["toppings"] = ["extra cheese"]
-    if rng.random() < 0.35:
-        side = rng.choice([item for item in restaurant.menu if item["category"] == "side"])
-        lines[slug(str(side["name"]))] = {"menu_item_id": slug(str(side["name"])), "quantity": 1, "size": "regular"}
+def cart_body(customer: Customer, restaurant_id: str, lines: Iterable[Line]) -> dict[str, Any]:
+    items: list[dict[str, Any]] = []
+    for line in lines:
+        item: dict[str, Any] = {"menu_item_id": line.menu_item_id, "quantity": line.quantity, "size": line.size}
+        if line.toppings:
+            item["toppings"] = list(line.toppings)
+        items.append(item)
     return {
-        "restaurant_id": None,  # filled by the caller with the seeded id
-        "items": list(lines.values()),
+        "restaurant_id": restaurant_id,
+        "items": items,
         "address": {
             "line1": f"{customer.key} Home Street",
             "city": customer.city.name,

@@ -21,7 +21,7 @@ from batch_support import assert_lake_schema_matches, batch_folders, plant_raw_c
 from rich.console import Console
 
 from pipelines.settings import AirflowSettings
-from pipelines.synthetic import SyntheticSpec
+from pipelines.synthetic.raw_cdc import SyntheticSpec
 from pizza.config import PlatformSettings
 from pizzactl.cli.airflow import BATCH_CHAIN, METADATA_DATABASE, AirflowApi, metadata_url, run_demo_dags, stop
 

@@ -20,7 +20,7 @@ from pipelines.loaders.duckdb import DuckDBLoader
 from pipelines.loaders.snowflake import SnowflakeLoader
 from pipelines.quality import DataQualityError
 from pipelines.settings import PipelineSettings
-from pipelines.synthetic import SyntheticLake, SyntheticSpec, generate, raw_table, write_raw
+from pipelines.synthetic.raw_cdc import SyntheticLake, SyntheticSpec, generate, raw_table, write_raw
 from pizza.config import PlatformSettings
 from pizza.contracts.lake import RAW_CDC, RAW_CDC_SCHEMA, raw_file_name
 

