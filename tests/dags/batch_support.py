@@ -8,17 +8,16 @@ for tasks run in-process and for task processes forked by a scheduler started af
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+from support.environment import environment
 
 from pipelines.io.lakefs import location
-from pipelines.settings import PipelineSettings, get_pipeline_settings
-from pipelines.synthetic import SyntheticLake, SyntheticSpec, generate, write_raw
-from pizza.config import get_platform_settings
+from pipelines.settings import PipelineSettings
+from pipelines.synthetic.raw_cdc import SyntheticLake, SyntheticSpec, generate, write_raw
 
 
 def warehouse_file(root: Path) -> Path:
@@ -28,25 +27,12 @@ def warehouse_file(root: Path) -> Path:
 @contextmanager
 def batch_folders(root: Path) -> Iterator[Path]:
     """Point the lake, the warehouse and the archive at ``root`` for the duration (environment restored)."""
-    env = {
-        "PIZZA_LAKE_URL": str(root / "lake"),
-        "PIZZA_WAREHOUSE_PATH": str(warehouse_file(root)),
-        "PIZZA_ARCHIVE_URL": str(root / "archive"),
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    get_platform_settings.cache_clear()
-    get_pipeline_settings.cache_clear()
-    try:
+    with environment(
+        PIZZA_LAKE_URL=str(root / "lake"),
+        PIZZA_WAREHOUSE_PATH=str(warehouse_file(root)),
+        PIZZA_ARCHIVE_URL=str(root / "archive"),
+    ):
         yield root
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_platform_settings.cache_clear()
-        get_pipeline_settings.cache_clear()
 
 
 def plant_raw_cdc(root: Path, spec: SyntheticSpec) -> SyntheticLake:

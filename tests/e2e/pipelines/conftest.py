@@ -6,16 +6,19 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from support.environment import environment
 
-from pipelines.settings import get_pipeline_settings
-from pizza.config import REPO_ROOT, PlatformSettings, get_platform_settings
+from pizza.config import REPO_ROOT, PlatformSettings
+from streaming.consumers.cdc_to_lake.app import LakeSinkApp
 from streaming.relay.app import CdcRelay, build_relay
 from streaming.relay.status import drop_slots
-from streaming.settings import CdcSettings
+from streaming.settings import CdcSettings, LakeSinkSettings
+from streaming.sinks.lake_store import LakeStore
 
 DAGS = REPO_ROOT / "dags"
 
@@ -33,23 +36,32 @@ def batch_env(stack: PlatformSettings, tmp_path_factory: pytest.TempPathFactory)
         "PIZZA_LAKE_URL": str(root / "lake"),
         "PIZZA_WAREHOUSE_PATH": str(root / "warehouse" / "pizza.duckdb"),
     }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    home.mkdir(parents=True, exist_ok=True)
-    if str(DAGS) not in sys.path:
-        sys.path.append(str(DAGS))
-    airflow = Path(sys.executable).parent / "airflow"
-    subprocess.run([str(airflow), "db", "migrate"], check=True, env=os.environ.copy(), capture_output=True)
-    get_platform_settings.cache_clear()
-    get_pipeline_settings.cache_clear()
-    yield root
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    get_platform_settings.cache_clear()
-    get_pipeline_settings.cache_clear()
+    with environment(**env):
+        home.mkdir(parents=True, exist_ok=True)
+        if str(DAGS) not in sys.path:
+            sys.path.append(str(DAGS))
+        airflow = Path(sys.executable).parent / "airflow"
+        subprocess.run([str(airflow), "db", "migrate"], check=True, env=os.environ.copy(), capture_output=True)
+        yield root
+
+
+def drain_to_lake(stack: PlatformSettings, lake: Path, **settings: Any) -> None:
+    """Run the lake sink over the cdc.* topics until it has been idle for 3 s."""
+    sink_settings = LakeSinkSettings(
+        group_id=f"e2e-lake-{uuid.uuid4().hex[:10]}", max_age_s=0.5, metadata_refresh_ms=1000, poll_timeout_s=0.2,
+        session_timeout_ms=2000, **settings,
+    )  # fmt: skip
+    sink = LakeSinkApp(stack, sink_settings, LakeStore(str(lake)))
+    try:
+        sink.run(idle_exit_s=3)
+    finally:
+        sink.close()
+
+
+@pytest.fixture(scope="session")
+def sink_to_lake() -> Callable[..., None]:
+    """``sink_to_lake(stack, lake, **settings)``: what CDC published so far, written to the lake."""
+    return drain_to_lake
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the dashboards read shows the order, with the amount the customer paid."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,9 @@ import pytest
 from test_orders_to_warehouse import run_dag
 
 from pizza.config import PlatformSettings
-from streaming.consumers.cdc_to_lake.app import LakeSinkApp
 from streaming.relay.app import CdcRelay
-from streaming.settings import LakeSinkSettings
-from streaming.sinks.lake_store import LakeStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-LIFECYCLE = ["PAID", "ACCEPTED", "PREPARING", "READY", "PICKED_UP", "DELIVERED"]
 
 
 def test_an_order_placed_through_the_api_shows_up_in_the_dashboards_marts(
@@ -32,24 +26,14 @@ def test_an_order_placed_through_the_api_shows_up_in_the_dashboards_marts(
     customer: Any,
     make_restaurant: Callable[..., Any],
     place_order: Callable[..., dict[str, Any]],
-    move_order: Callable[..., dict[str, Any]],
+    walk_order: Callable[..., dict[str, Any]],
+    sink_to_lake: Callable[..., None],
 ) -> None:
     restaurant = make_restaurant()
-    order = place_order(customer, restaurant.restaurant_id)
-    for status in LIFECYCLE:  # an admin may make every move of the state machine
-        move_order(admin, order["order_id"], status)
+    order = walk_order(place_order(customer, restaurant.restaurant_id), "DELIVERED", staff=restaurant.staff)
 
     relay.run(until_idle=True)
-    sink = LakeSinkApp(
-        stack,
-        LakeSinkSettings(group_id=f"e2e-mart-{uuid.uuid4().hex[:10]}", max_age_s=0.5, metadata_refresh_ms=1000,
-                         poll_timeout_s=0.2, session_timeout_ms=2000),
-        LakeStore(str(batch_env / "lake")),
-    )  # fmt: skip
-    try:
-        sink.run(idle_exit_s=3)
-    finally:
-        sink.close()
+    sink_to_lake(stack, batch_env / "lake")
 
     run_dag("cdc_lake_compaction.py", "cdc_lake_compaction")
     run_dag("warehouse_load.py", "warehouse_load")

@@ -3,7 +3,7 @@ chain (compaction, facts, warehouse load) -> warehouse tables that reconcile wit
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,7 @@ from support.order_walks import HAPPY_PATH
 from support.shards import ShardOrderWriter
 
 from pizza.config import REPO_ROOT, PlatformSettings
-from streaming.consumers.cdc_to_lake.app import LakeSinkApp
 from streaming.relay.app import CdcRelay
-from streaming.settings import LakeSinkSettings
-from streaming.sinks.lake_store import LakeStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -80,23 +77,12 @@ def run_dag(file: str, dag_id: str) -> None:
 
 
 def test_orders_reach_the_warehouse_and_reconcile_with_postgres(
-    stack: PlatformSettings, relay: CdcRelay, batch_env: Path
+    stack: PlatformSettings, relay: CdcRelay, batch_env: Path, sink_to_lake: Callable[..., None]
 ) -> None:
     ids = place_and_walk(stack, 8)
     relay.run(until_idle=True)
-    sink_settings = LakeSinkSettings(
-        group_id=f"e2e-lake-{uuid.uuid4().hex[:10]}",
-        max_age_s=0.5,
-        metadata_refresh_ms=1000,
-        poll_timeout_s=0.2,
-        session_timeout_ms=2000,
-        topic_pattern=r"^cdc\.(orders|order_items|order_status_history|payments|users)$",
-    )
-    sink = LakeSinkApp(stack, sink_settings, LakeStore(str(batch_env / "lake")))
-    try:
-        sink.run(idle_exit_s=3)
-    finally:
-        sink.close()
+    tables = r"^cdc\.(orders|order_items|order_status_history|payments|users)$"
+    sink_to_lake(stack, batch_env / "lake", topic_pattern=tables)
 
     run_dag("cdc_lake_compaction.py", "cdc_lake_compaction")
     run_dag("warehouse_load.py", "warehouse_load")

@@ -14,11 +14,12 @@ from typing import Any
 import psycopg
 import pytest
 from confluent_kafka import Consumer, Producer
+from support.events import envelope_of
 
 from api.db import Databases
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
-from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged, OutboxEvent
+from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged
 from pizza.messaging.consumer import ConsumerOptions, EventConsumer
 from pizza.messaging.topics import ensure_topics
 from workers.saga.messagelog import once
@@ -33,12 +34,7 @@ def envelope(order_id: uuid.UUID | None = None, event_type: str | None = None, *
         order_id=order_id or uuid.uuid4(), user_id=uuid.uuid4(), restaurant_id=uuid.uuid4(), from_status="PAID",
         to_status="ACCEPTED", changed_at=datetime.now(UTC),
     )  # fmt: skip
-    row = OutboxEvent.of(event)
-    return EventEnvelope(
-        event_id=row.event_id, event_type=event_type or row.event_type, schema_version=row.schema_version,
-        aggregate_type=row.aggregate_type, aggregate_id=row.aggregate_id, occurred_at=datetime.now(UTC),
-        payload={**row.payload, **payload},
-    )  # fmt: skip
+    return envelope_of(event, event_type, **payload)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import pytest
 
 from api.db import Databases
 from api.domain.loyalty import LoyaltyService, loyalty_discount
+from api.domain.loyalty.schemas import LedgerEntry
 from api.domain.loyalty.settings import LoyaltySettings
 from api.lib.errors import UnprocessableError
 from pizza.contracts.events import OrderStatusChanged
@@ -38,6 +39,17 @@ async def balance(db: Databases, user_id: uuid.UUID) -> int:
         row = await (await conn.execute("SELECT loyalty_points FROM users WHERE user_id = %s", (user_id,))).fetchone()
     assert row is not None
     return int(row["loyalty_points"])  # type: ignore[call-overload]
+
+
+@pytest.fixture
+async def earned_order(
+    databases: Databases, make_restaurant: Callable[..., Any], order_at: Callable[..., dict[str, Any]], customer: Any
+) -> tuple[dict[str, Any], LedgerEntry]:
+    """A delivered order of the test's customer and the points it earned."""
+    order = order_at(customer, make_restaurant(), "DELIVERED")
+    earned = await LoyaltyService(databases, GENEROUS).award_points(delivered_event(customer, order))
+    assert earned is not None
+    return order, earned
 
 
 async def test_points_are_earned_once_per_delivered_order(
@@ -70,14 +82,9 @@ async def test_points_are_earned_once_per_delivered_order(
 
 
 async def test_redemption_joins_the_order_transaction_and_never_overspends(
-    databases: Databases,
-    make_restaurant: Callable[..., Any],
-    order_at: Callable[..., dict[str, Any]],
-    customer: Any,
+    databases: Databases, customer: Any, earned_order: tuple[dict[str, Any], LedgerEntry]
 ) -> None:
-    order = order_at(customer, make_restaurant(), "DELIVERED")
-    earned = await LoyaltyService(databases, GENEROUS).award_points(delivered_event(customer, order))
-    assert earned is not None
+    _, earned = earned_order
     points = earned.points  # 260 for the default cart
 
     async def redeem(order_id: uuid.UUID, want: int, subtotal_cents: int = 10_000) -> int:
@@ -114,14 +121,9 @@ async def test_redemption_joins_the_order_transaction_and_never_overspends(
 
 
 async def test_a_failed_order_takes_its_redemption_with_it_and_cancellation_returns_points(
-    databases: Databases,
-    make_restaurant: Callable[..., Any],
-    order_at: Callable[..., dict[str, Any]],
-    customer: Any,
+    databases: Databases, customer: Any, earned_order: tuple[dict[str, Any], LedgerEntry]
 ) -> None:
-    order = order_at(customer, make_restaurant(), "DELIVERED")
-    earned = await LoyaltyService(databases, GENEROUS).award_points(delivered_event(customer, order))
-    assert earned is not None
+    order, earned = earned_order
 
     class OrderFailed(Exception):
         pass

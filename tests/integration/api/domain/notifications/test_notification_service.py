@@ -12,13 +12,14 @@ import pytest
 from notify_doubles import RecordingServer, ShardUser, SmtpSink
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from support.events import envelope_of
 
 from api.db import Databases
 from api.domain.notifications.providers import SmtpProvider, TwilioSmsProvider
 from api.domain.notifications.repositories import NotificationLog, Preferences, save_preferences
 from api.domain.notifications.services import NotificationService
 from api.domain.notifications.settings import NotifySettings
-from pizza.contracts.events import Event, EventEnvelope, OrderStatusChanged, OutboxEvent, PaymentSucceeded
+from pizza.contracts.events import EventEnvelope, OrderStatusChanged, PaymentSucceeded
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -41,13 +42,7 @@ def make_service(
     return make
 
 
-def envelope(event: Event) -> EventEnvelope:
-    row = OutboxEvent.of(event)
-    return EventEnvelope(
-        event_id=row.event_id, event_type=row.event_type, schema_version=row.schema_version,
-        aggregate_type=row.aggregate_type, aggregate_id=row.aggregate_id, occurred_at=datetime.now(UTC),
-        payload=row.payload,
-    )  # fmt: skip
+envelope = envelope_of
 
 
 def paid(user_id: uuid.UUID) -> EventEnvelope:

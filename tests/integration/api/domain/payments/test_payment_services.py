@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from payments_doubles import RecordedOrders
 from redis.asyncio import Redis
+from support.events import envelope_of
 
 from api.db import Databases
 from api.domain.payments.providers import SimulatedGateway
@@ -46,12 +47,7 @@ def order_created(total_cents: int, user_id: uuid.UUID | None = None) -> EventEn
         items=[OrderLine(menu_item_id="margherita", name="Margherita", quantity=1, unit_price_cents=total_cents)],
         created_at=datetime.now(UTC),
     )  # fmt: skip
-    row = OutboxEvent.of(event)
-    return EventEnvelope(
-        event_id=row.event_id, event_type=row.event_type, schema_version=row.schema_version,
-        aggregate_type=row.aggregate_type, aggregate_id=row.aggregate_id, occurred_at=datetime.now(UTC),
-        payload=row.payload,
-    )  # fmt: skip
+    return envelope_of(event)
 
 
 async def rows(db: Databases, user_id: uuid.UUID, sql: str, *params: Any) -> list[dict[str, Any]]:
