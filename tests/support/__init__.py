@@ -12,5 +12,8 @@ stack, so the kit's imports read the test settings).
 - ``order_walks``: an order walked through its states by the right actors (``walk_order``,
   ``order_at``).
 - ``shards``: orders written on the shards the way the API writes them, without the API
-  (``ShardOrderWriter``, ``write_outbox``).
+  (``ShardOrderWriter``, ``write_outbox``), and what they left read back (``shard_dsn``, ``outbox_rows``).
+- ``events``: an event as a consumer receives it (``envelope_of``).
+- ``http_doubles``: a local JSON server for a provider's double (``serve_http``).
+- ``environment``: settings pointed elsewhere for a while (``environment``).
 """
