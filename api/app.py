@@ -12,8 +12,6 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
-from pymongo import AsyncMongoClient
-from redis.asyncio import Redis
 
 from api.db import Databases
 from api.deps import provide_db, provide_mongo, provide_redis
@@ -23,8 +21,11 @@ from api.lib.auth import build_auth
 from api.lib.errors import internal_error_handler, problem_details_plugin
 from api.lib.ratelimit import RateLimitConfig
 from api.lib.requests import request_id_middleware
+from api.lib.unavailable import unavailable_handlers
 from api.settings import ApiSettings, get_api_settings
 from pizza.config import PlatformSettings, get_platform_settings
+from pizza.db.connections import mongo_client as new_mongo_client
+from pizza.db.connections import redis_client
 from pizza.logs import configure_logging
 
 
@@ -37,8 +38,8 @@ def create_app(settings: ApiSettings | None = None, platform: PlatformSettings |
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = Databases(platform, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max)
         await db.open()
-        redis = Redis.from_url(platform.redis)
-        mongo_client: AsyncMongoClient = AsyncMongoClient(platform.mongo)
+        redis = redis_client(platform.redis)
+        mongo_client = new_mongo_client(platform.mongo)
         app.state.update(
             db=db,
             redis=redis,
@@ -72,7 +73,7 @@ def create_app(settings: ApiSettings | None = None, platform: PlatformSettings |
         middleware=[request_id_middleware, prometheus.middleware],
         on_app_init=[auth.on_app_init, rate_limit.on_app_init],
         plugins=[problem_details_plugin(), LiveChannels(platform.redis), DeliveryPlugin()],
-        exception_handlers={Exception: internal_error_handler},
+        exception_handlers={Exception: internal_error_handler, **unavailable_handlers()},
         cors_config=CORSConfig(allow_origins=settings.cors_origins),
         openapi_config=OpenAPIConfig(
             title=settings.title,

@@ -2,6 +2,8 @@
 
 Pools are opened once at start-up and shared by all requests of the worker. The shard map is read
 from the catalog at start-up; a resharding operation publishes a new map and restarts the workers.
+Each pool checks a connection before handing it out (``pizza.db.connections.pg_pool``), so a restart
+of Postgres costs the callers nothing once the server is back: dead connections are replaced.
 """
 
 from __future__ import annotations
@@ -12,24 +14,30 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from pizza.config import PlatformSettings
+from pizza.db.connections import PG_POOL_TIMEOUT_S, pg_pool
 from pizza.db.shards import ShardMap, ShardRange
 
 
 class Databases:
-    def __init__(self, platform: PlatformSettings, *, min_size: int = 1, max_size: int = 10) -> None:
+    def __init__(
+        self,
+        platform: PlatformSettings,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = PG_POOL_TIMEOUT_S,
+    ) -> None:
         self.platform = platform
-        kwargs = {"row_factory": dict_row}
-        self.catalog = AsyncConnectionPool(
-            platform.catalog, min_size=min_size, max_size=max_size, kwargs=kwargs, open=False, name="catalog"
-        )
-        self.shards = {
-            name: AsyncConnectionPool(dsn, min_size=min_size, max_size=max_size, kwargs=kwargs, open=False, name=name)
-            for name, dsn in platform.shards.items()
+        dsns = {"catalog": platform.catalog, **platform.shards}
+        pools = {
+            name: pg_pool(dsn, name=name, min_size=min_size, max_size=max_size, timeout=timeout)
+            for name, dsn in dsns.items()
         }
+        self.catalog = pools.pop("catalog")
+        self.shards = pools
         self.shard_map: ShardMap | None = None
 
     async def open(self) -> None:

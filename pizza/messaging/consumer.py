@@ -11,6 +11,9 @@ At least once, in order per partition (= per order), and each effect once:
 * anything else can never succeed — bad JSON, an unknown event type or version, an invalid payload, a
   domain error — so the message goes to the dead-letter topic with the reason, and the partition moves on.
 
+While a store is down the loop keeps turning (liveness holds) and ``stall`` says since when a message has
+been waiting for it (readiness fails); the first message handled once the store is back clears it.
+
 The confluent-kafka client is blocking: its calls run in a worker thread, the handlers on the event loop.
 """
 
@@ -30,7 +33,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from pizza.contracts.events import EVENT_TYPES, Event, EventEnvelope
 from pizza.logs import get_logger
 from pizza.messaging.deadletters import DeadLetterError, DeadLetters
-from pizza.messaging.health import Heartbeat
+from pizza.messaging.health import Heartbeat, Stall
 
 log = get_logger(__name__)
 
@@ -112,18 +115,27 @@ class EventConsumer:
         self.consumer = Consumer(consumer_config(bootstrap, name, options))
         self.dead_letters = DeadLetters(bootstrap, f"{name}:{options.group_id}")
         self.heartbeat = Heartbeat(stale_after_s, name=name)
+        self.stall = Stall()
+        self.joined = False  # a first assignment (possibly empty) came from the group
         self.handled = 0
         self.dead_lettered = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; then leave the group (its partitions go to the others at once)."""
-        self.consumer.subscribe(self.topics)
+        self.consumer.subscribe(self.topics, on_assign=self._on_assign)
         log.info("consuming", consumer=self.name, group=self.options.group_id, topics=self.topics)
         try:
             while not stop.is_set():
                 await self.poll_once()
         finally:
             await asyncio.to_thread(self.consumer.close)
+
+    def _on_assign(self, _consumer: Consumer, _partitions: list[TopicPartition]) -> None:
+        self.joined = True
+
+    def readiness(self) -> str:
+        """``"ok"`` once in the group and while no message waits for a store that is down."""
+        return self.stall.check() if self.joined else "joining the consumer group"
 
     async def poll_once(self) -> int:
         """Handle what one poll returns and commit past it; the number of messages polled."""
@@ -182,6 +194,7 @@ class EventConsumer:
             log.warning("transient error persisted; polling the message again", consumer=self.name,
                         event_id=str(envelope.event_id), error=repr(exc))  # fmt: skip
             MESSAGES.labels(self.name, "retry_later").inc()
+            self.stall.blocked(f"{type(exc).__name__}: {exc}")
             return False
         except Exception as exc:  # anything else fails the same way every time: dead-letter it
             log.exception("handler failed; dead-lettering", consumer=self.name, event_id=str(envelope.event_id))
@@ -190,6 +203,7 @@ class EventConsumer:
         MESSAGES.labels(self.name, outcome).inc()
         HANDLE_SECONDS.labels(self.name).observe(time.perf_counter() - started)
         self.handled += 1
+        self.stall.cleared()
         return True
 
     async def _attempt(self, envelope: EventEnvelope, event: Event) -> str:

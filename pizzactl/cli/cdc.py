@@ -42,7 +42,7 @@ def run(
     settings = get_cdc_settings()
     relay = build_relay(get_platform_settings(), settings, shard)
     if settings.metrics_port:
-        serve(settings.metrics_port, relay.heartbeat.alive)
+        serve(settings.metrics_port, relay.heartbeat.alive, relay.ready)
     try:
         counts = relay.run(stop_on_signals(), until_idle=until_idle)
     finally:

@@ -28,7 +28,7 @@ def sink(
     settings = get_lake_sink_settings()
     app_ = LakeSinkApp(get_platform_settings(), settings)
     if settings.metrics_port:
-        serve(settings.metrics_port, app_.heartbeat.alive)
+        serve(settings.metrics_port, app_.heartbeat.alive, app_.ready)
     try:
         app_.run(stop_on_signals(), idle_exit_s=idle_exit)
     finally:

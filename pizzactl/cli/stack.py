@@ -46,9 +46,10 @@ def down(service: list[str] | None = Services) -> None:
 
 @app.command()
 def status() -> None:
-    """Each server and app with its pid, port and health. Exit code 1 if a server is down."""
+    """Each server and app with its pid, port and health (an app's readiness, with what fails). Exit code 1
+    if a server is down."""
     settings = get_platform_settings()
-    table = Table("service", "port", "pid", "state")
+    table = Table("service", "port", "pid", "state", "detail")
     servers_ok = True
     for i, st in enumerate(Stack(settings, apps=True).status()):
         if st.healthy:
@@ -57,7 +58,7 @@ def status() -> None:
             state = "[yellow]unhealthy[/yellow]" if st.running else "[red]down[/red]"
         if i < 4:
             servers_ok &= st.healthy
-        table.add_row(st.name, str(st.port), str(st.pid or "-"), state)
+        table.add_row(st.name, str(st.port), str(st.pid or "-"), state, st.detail)
     console.print(table)
     console.print(f"state folder: {settings.state_dir}")
     raise typer.Exit(0 if servers_ok else 1)

@@ -3,6 +3,10 @@
 ``pizza stack up --apps`` (and ``make demo``) starts them after the servers; ``pizza stack down``
 stops them first. Each runs a ``pizza`` command in its own session, so it is stopped by its pid
 only. Ports come from the same variables the processes read themselves.
+
+An app counts as healthy when it is *ready* (``/ready``: the stores it needs answer and none of its
+loops is stuck with work waiting), not merely alive, so ``pizza stack status`` shows a process that
+cannot do its work; the status detail names the failing checks.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pizza.config import PlatformSettings
 from pizzactl.stack import process
-from pizzactl.stack.services import Service
+from pizzactl.stack.services import Service, ServiceStatus
 
 
 class AppPorts(BaseSettings):
@@ -34,7 +38,7 @@ class AppProcess(Service):
 
     expect = "pizzactl.cli.main"
     command: tuple[str, ...] = ()
-    health_path = "/health"
+    health_path = "/ready"
 
     def __init__(self, settings: PlatformSettings, ports: AppPorts | None = None) -> None:
         super().__init__(settings)
@@ -52,10 +56,27 @@ class AppProcess(Service):
         )
 
     def healthy(self) -> bool:
+        return self.probe()[0]
+
+    def probe(self) -> tuple[bool, str]:
+        """(ready, what is failing): the failing checks of a JSON readiness body, else the status code."""
         try:
-            return httpx.get(f"http://127.0.0.1:{self.port}{self.health_path}", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+            response = httpx.get(f"http://127.0.0.1:{self.port}{self.health_path}", timeout=3)
+        except httpx.HTTPError as exc:
+            return False, f"no answer: {type(exc).__name__}"
+        if response.status_code == 200:
+            return True, ""
+        try:
+            checks = response.json().get("checks", {})
+            failing = [f"{name}: {result}" for name, result in checks.items() if result != "ok"]
+        except (ValueError, AttributeError):
+            failing = []
+        return False, "; ".join(failing) or f"{self.health_path} answered {response.status_code}"
+
+    def status(self) -> ServiceStatus:
+        running = self.running()
+        ready, detail = self.probe() if running else (False, "")
+        return ServiceStatus(self.name, self.port, self.pid() if running else None, running, ready, detail)
 
     @property
     def url(self) -> str:
@@ -65,7 +86,6 @@ class AppProcess(Service):
 class ApiApp(AppProcess):
     name = "api"
     command = ("api",)
-    health_path = "/ready"
 
     def running(self) -> bool:
         """`pizza api` execs Granian, whose process title then names the app instead of our command."""

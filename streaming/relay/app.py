@@ -4,6 +4,10 @@ One process can serve several databases (the local default: the catalog and ever
 one (production: ``pizza cdc run --shard shard_7`` per shard, on as many hosts as there are shards).
 Several processes may serve the same shard: a session advisory lock keeps one active and the others
 on standby, taking over within ``standby_retry_s`` when the active one dies.
+
+A database or the broker going away fails a cycle; the relay retries from the confirmed positions (at most
+``RETRY_MAX_S`` apart, so it resumes within seconds of the server's return) and keeps its loop turning
+meanwhile: liveness holds, readiness (``ready()``) fails with the error until a cycle succeeds again.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pizza.config import PlatformSettings
 from pizza.contracts.cdc import cdc_topic
 from pizza.contracts.events import EVENT_TYPES, events_topic
 from pizza.logs import get_logger
-from pizza.messaging.health import Heartbeat
+from pizza.messaging.health import OK, Heartbeat, Stall
 from pizza.messaging.topics import TopicManager
 from streaming import observability as obs
 from streaming.relay.publisher import AckHook, Publisher, PublishError, producer_config
@@ -35,6 +39,7 @@ log = get_logger(__name__)
 CATALOG = "catalog"
 # Transient: Postgres or Kafka unreachable, or the backend of a killed relay still holding the slot for a moment.
 RETRYABLE = (psycopg.OperationalError, psycopg.errors.ObjectInUse, PublishError, KafkaException)
+RETRY_MAX_S = 5.0
 
 
 def capture_targets(platform: PlatformSettings, only: Sequence[str] | None = None) -> dict[str, str]:
@@ -162,6 +167,7 @@ class CdcRelay:
         self.publisher = publisher
         self.settings = settings
         self.heartbeat = Heartbeat(stale_after_s=max(60.0, settings.ack_timeout_s * 2))
+        self.stall = Stall()  # cycles failing: committed changes wait unpublished
         self.extra_ack_hook: AckHook | None = None  # benchmarks measure per-message latency through it
 
     def _on_ack(self, message: OutgoingMessage, acked_at: float) -> None:
@@ -182,13 +188,14 @@ class CdcRelay:
         for batch in batches:
             batch.source.confirm(batch)
         self.heartbeat.beat()
+        self.stall.cleared()
         return len(messages), len(batches) == len(self.sources) and all(b.complete for b in batches)
 
     def cycle_with_retry(self) -> tuple[int, bool]:
         """A cycle; transient Postgres or Kafka failures are retried from the confirmed positions."""
         for attempt in Retrying(
             retry=retry_if_exception_type(RETRYABLE),
-            wait=wait_exponential(multiplier=0.2, max=30),
+            wait=wait_exponential(multiplier=0.2, max=RETRY_MAX_S),
             before_sleep=lambda state: self._recover(state.outcome.exception() if state.outcome else None),
             reraise=True,
         ):
@@ -199,9 +206,16 @@ class CdcRelay:
     def _recover(self, exc: BaseException | None) -> None:
         obs.CDC_CYCLE_FAILURES.inc()
         log.warning("cycle failed; retrying from the confirmed positions", error=str(exc))
-        for source in self.sources:
-            if source.conn is None or source.conn.broken or source.conn.closed:
+        self.stall.blocked(f"{type(exc).__name__}: {exc}")
+        self.heartbeat.beat()  # the loop turns: waiting out an outage is not being stuck
+        for source in self.sources:  # a restarted server killed every session, not only the one that failed
+            if source.conn is None or source.conn.broken or source.conn.closed or not _answers(source.conn):
                 source.close()
+
+    def ready(self) -> tuple[bool, dict[str, str]]:
+        """Ready while cycles succeed: every database and the broker answered the last one."""
+        cycle = self.stall.check()
+        return cycle == OK, {"cycle": cycle}
 
     def run(self, stop: threading.Event | None = None, *, until_idle: bool = False) -> dict[str, dict[str, int]]:
         """Relay until ``stop`` is set (or, with ``until_idle``, until every slot is drained)."""
@@ -225,6 +239,14 @@ class CdcRelay:
         self.publisher.close()
         for source in self.sources:
             source.close()
+
+
+def _answers(conn: psycopg.Connection) -> bool:
+    try:
+        conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
 
 
 def build_relay(platform: PlatformSettings, settings: CdcSettings, shards: Sequence[str] | None = None) -> CdcRelay:

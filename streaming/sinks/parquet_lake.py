@@ -131,6 +131,17 @@ class ParquetLakeSink:
     def pending(self) -> list[TopicPartition]:
         return [tp for tp, buffer in self.buffers.items() if not buffer.empty and buffer.replay_until is None]
 
+    def overdue(self, now: float, grace_s: float) -> list[str]:
+        """Open batches older than their age limit plus ``grace_s``: offsets the sink holds but cannot write
+        (e.g. a batch being rewritten waits for an end offset the broker no longer has)."""
+        late = []
+        for (topic, partition), buffer in self.buffers.items():
+            age = now - buffer.opened_at
+            if not buffer.empty and age >= self.settings.max_age_s + grace_s:
+                until = f", rewriting up to offset {buffer.replay_until}" if buffer.replay_until is not None else ""
+                late.append(f"{topic}[{partition}] from offset {buffer.first_offset} open {age:.0f}s{until}")
+        return late
+
     @property
     def buffered_rows(self) -> int:
         return sum(len(b.rows) for b in self.buffers.values())

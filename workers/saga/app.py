@@ -19,9 +19,9 @@ import psycopg
 import redis.exceptions
 from pymongo import AsyncMongoClient
 from pymongo.errors import ConnectionFailure
-from redis.asyncio import Redis
 
 from api.db import Databases
+from api.db.probes import probe_stores
 from api.domain.delivery import DeliveryService, RedisFeed
 from api.domain.delivery.settings import DeliverySettings, get_delivery_settings
 from api.domain.delivery.tracking import ensure_indexes
@@ -36,9 +36,10 @@ from api.domain.saga import Deadlines, Participants, SagaOrchestrator, SagaSetti
 from api.domain.saga.repositories import SagaRace
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
+from pizza.db.connections import mongo_client, redis_client
 from pizza.logs import get_logger
 from pizza.messaging.consumer import ConsumerOptions, EventConsumer
-from pizza.messaging.health import Heartbeat, serve
+from pizza.messaging.health import Heartbeat, Readiness, serve
 from pizza.messaging.topics import ensure_topics
 from workers.saga.purposes import TOPICS, live_handler, notifications_handler, saga_handler
 
@@ -77,13 +78,14 @@ class SagaProcess:
         self._delivery_settings = delivery or get_delivery_settings()
         self._clock = clock
         self.db = Databases(platform, min_size=1, max_size=settings.pg_pool_max)
-        self.redis = Redis.from_url(platform.redis)
-        self.mongo_client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(platform.mongo)
+        self.redis = redis_client(platform.redis)
+        self.mongo_client: AsyncMongoClient[dict[str, Any]] = mongo_client(platform.mongo)
         self.mongo = self.mongo_client[platform.mongo_database]
         self.consumers: list[EventConsumer] = []
         self.timer: SagaTimer | None = None
         self.timer_heartbeat = Heartbeat(settings.stale_after_s, name="timer")
         self.orchestrator: SagaOrchestrator | None = None
+        self.readiness = Readiness()
         self._closers: list[Callable[[], Any]] = []
 
     async def open(self) -> None:
@@ -144,12 +146,33 @@ class SagaProcess:
         beats = [c.heartbeat for c in self.consumers] + ([self.timer_heartbeat] if self.timer else [])
         return all(b.alive() for b in beats)
 
+    def ready(self) -> tuple[bool, dict[str, str]]:
+        """Every store answers and no loop is stuck with work waiting (what ``/ready`` reports)."""
+        return self.readiness.report()
+
+    async def check_readiness(self) -> None:
+        """Probe the stores and look at the loops once; ``/ready`` reads the results."""
+        fresh_for_s = max(10.0, self.settings.readiness_interval_s * 5)
+        for name, result in (await probe_stores(self.db, self.redis, self.mongo)).items():
+            self.readiness.set(name, result, fresh_for_s)
+        for consumer in self.consumers:
+            self.readiness.set(f"consumer:{consumer.name}", consumer.readiness(), fresh_for_s)
+        if self.timer is not None:
+            self.readiness.set("timer", self.timer.stall.check(), fresh_for_s)
+
+    async def _watch_readiness(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.check_readiness()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.settings.readiness_interval_s)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Run every consumer and the timer until ``stop`` is set; if one of them crashes, stop them all."""
         tasks = [asyncio.create_task(c.run(stop), name=c.name) for c in self.consumers]
         if self.timer is not None:
             tasks.append(asyncio.create_task(self.timer.run(stop), name="timer"))
         progress = asyncio.create_task(self._report(stop), name="progress")
+        readiness = asyncio.create_task(self._watch_readiness(stop), name="readiness")
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             failed = [t for t in done if not t.cancelled() and t.exception() is not None]
@@ -159,9 +182,10 @@ class SagaProcess:
                 raise failed[0].exception()  # type: ignore[misc]
         finally:
             stop.set()
-            progress.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await progress
+            for helper in (progress, readiness):
+                helper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await helper
 
     async def _report(self, stop: asyncio.Event, every_s: float = 10.0) -> None:
         last, started = {c.name: 0 for c in self.consumers}, time.monotonic()
@@ -193,7 +217,7 @@ async def run_saga_process(
             loop.add_signal_handler(sig, stop.set)
     process = SagaProcess(platform, settings)
     await process.open()
-    server = serve(settings.metrics_port, process.alive) if settings.metrics_port else None
+    server = serve(settings.metrics_port, process.alive, process.ready) if settings.metrics_port else None
     log.info("saga process started", consumers=settings.consumers, timer=settings.run_timer,
              metrics_port=settings.metrics_port or None)  # fmt: skip
     try:

@@ -210,19 +210,30 @@ class OrderRepository:
         """
         after_clause = "AND (o.created_at, o.order_id) > (%(at)s, %(id)s)" if after else ""
         return await self._all(
-            f"""SELECT o.order_id, o.restaurant_id, o.user_id, o.status, o.currency, o.total_cents,
-                       o.estimated_ready_at, o.created_at, o.updated_at,
-                       (SELECT coalesce(max(h.seq), 1) FROM order_status_history h
-                         WHERE h.order_id = o.order_id) AS status_seq,
-                       (SELECT coalesce(sum(i.quantity), 0) FROM order_items i
-                         WHERE i.order_id = o.order_id AND i.order_created_at = o.created_at) AS item_count
-                  FROM orders o
+            f"""{PROJECTION_SELECT}
                  WHERE o.created_at >= %(since)s {after_clause}
                  ORDER BY o.created_at, o.order_id
                  LIMIT %(limit)s""",
             {"since": created_since, "at": after.created_at if after else None,
              "id": after.order_id if after else None, "limit": limit},
         )  # fmt: skip
+
+    async def projection_row(self, order_id: uuid.UUID, created_at: datetime) -> Row | None:
+        """One order shaped as its ``restaurant_orders`` row (the saga's repair of a missed projection write)."""
+        return await self._one(
+            f"{PROJECTION_SELECT} WHERE o.order_id = %(id)s AND o.created_at = %(at)s",
+            {"id": order_id, "at": created_at},
+        )
+
+
+PROJECTION_SELECT = """SELECT o.order_id, o.restaurant_id, o.user_id, o.status, o.currency, o.total_cents,
+                       o.estimated_ready_at, o.created_at, o.updated_at,
+                       (SELECT coalesce(max(h.seq), 1) FROM order_status_history h
+                         WHERE h.order_id = o.order_id) AS status_seq,
+                       (SELECT coalesce(sum(i.quantity), 0) FROM order_items i
+                         WHERE i.order_id = o.order_id AND i.order_created_at = o.created_at) AS item_count
+                  FROM orders o"""
+"""An order as its projection row; ``status_seq`` is the history's last entry."""
 
 
 class RestaurantOrders:

@@ -8,6 +8,7 @@
       plan = states.on_event(saga, event)          -- pure: next state, deadline, actions
       run the plan's actions                       -- idempotent calls into the domains
       UPDATE order_sagas                           -- state, deadline, the step log
+      upsert the order's catalog projection        -- from the shard: repairs a write lost earlier
     COMMIT
 
 An action that raises rolls the whole step back, message-log entry included: the message is handled
@@ -28,6 +29,7 @@ import psycopg
 from prometheus_client import Counter
 
 from api.db import Databases
+from api.domain.orders import reproject_order
 from api.domain.orders.lookup import order_facts
 from api.domain.saga import repositories as repo
 from api.domain.saga.participants import Participants
@@ -87,10 +89,14 @@ class SagaOrchestrator:
             saga = await repo.lock(conn, event.order_id)
             start = saga or await self._facts(conn, event.order_id, user_id)
             plan = on_event(saga, event, start, now, self.deadlines)
-            if not plan.changed:
-                return "stale"
-            plan = await self._carry_out(plan, event, envelope, now)
-            await repo.save(conn, plan, now)
+            if plan.changed:
+                plan = await self._carry_out(plan, event, envelope, now)
+                await repo.save(conn, plan, now)
+            # The staff's and riders' queues read the catalog projection: redo from the shard any write of it
+            # lost since the last event (catalog unreachable). Unreachable now: the step fails, the event returns.
+            await reproject_order(self.db, conn, event.order_id)
+        if not plan.changed:
+            return "stale"
         self._count(plan)
         log.info("saga step", order_id=str(event.order_id), trigger=plan.trigger, state=plan.saga.state,
                  actions=plan.results)  # fmt: skip

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from api.domain.saga.orchestrator import SagaOrchestrator
 from pizza.logs import get_logger
+from pizza.messaging.health import Stall
 
 log = get_logger(__name__)
 
@@ -32,6 +33,7 @@ class SagaTimer:
         self.interval_s = interval_s
         self.batch = batch
         self.beat = beat
+        self.stall = Stall()  # a scan failing (a shard unreachable): due sagas wait, readiness says so
 
     async def tick(self) -> int:
         """One scan over every shard; the number of sagas woken."""
@@ -45,8 +47,10 @@ class SagaTimer:
         while not stop.is_set():
             try:
                 woken = await self.tick()
-            except Exception:  # e.g. a shard unreachable: logged, scanned again next time
-                log.exception("saga timer scan failed")
+                self.stall.cleared()
+            except Exception as exc:  # noqa: BLE001 - e.g. a shard unreachable: logged, scanned again next time
+                log.warning("saga timer scan failed", error=f"{type(exc).__name__}: {exc}")
+                self.stall.blocked(f"{type(exc).__name__}: {exc}")
                 woken = 0
             self.beat()
             if woken == 0:

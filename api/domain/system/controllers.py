@@ -1,9 +1,10 @@
-"""``/health`` (the process is up), ``/ready`` (every store answers), ``/metrics`` (Prometheus)."""
+"""``/health`` (liveness: the process answers), ``/ready`` (readiness: every store answers), ``/metrics``.
+
+Liveness never looks at the stores: a store outage must not get healthy API workers restarted. Readiness
+does, so a load balancer stops routing to a worker that could only answer 503 meanwhile.
+"""
 
 from __future__ import annotations
-
-import asyncio
-from typing import Any
 
 from litestar import Controller, get
 from litestar.datastructures import State
@@ -11,6 +12,7 @@ from litestar.openapi import ResponseSpec
 from litestar.plugins.prometheus import PrometheusController
 from litestar.response import Response
 
+from api.db.probes import OK, probe_stores
 from api.domain.system.schemas import Health, Readiness
 
 
@@ -29,25 +31,8 @@ class SystemController(Controller):
         responses={503: ResponseSpec(data_container=Readiness, description="a store does not answer")},
     )
     async def ready(self, state: State) -> Response[Readiness]:
-        checks: dict[str, str] = {}
-
-        async def probe(name: str, coro: Any) -> None:
-            try:
-                await asyncio.wait_for(coro, timeout=2)
-                checks[name] = "ok"
-            except Exception as exc:  # noqa: BLE001 - report any failure as not ready
-                checks[name] = f"error: {type(exc).__name__}"
-
-        async def pg(pool: Any) -> None:
-            async with pool.connection() as conn:
-                await conn.execute("SELECT 1")
-
-        db = state.db
-        probes = [probe("catalog", pg(db.catalog))]
-        probes += [probe(name, pg(pool)) for name, pool in db.shards.items()]
-        probes += [probe("redis", state.redis.ping()), probe("mongo", state.mongo.command("ping"))]
-        await asyncio.gather(*probes)
-        ok = all(v == "ok" for v in checks.values())
+        checks = await probe_stores(state.db, state.redis, state.mongo)
+        ok = all(v == OK for v in checks.values())
         return Response(Readiness(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503)
 
 

@@ -1,8 +1,10 @@
 """The lake sink process: a consumer group over ``cdc.*`` writing raw Parquet files (``pizza lake sink``).
 
 Offsets are committed only after a batch's files are durably written (and its dead letters
-acknowledged). Scale out by starting more processes with the same group id: Kafka spreads the
-topic partitions over them, and each partition's files are written by exactly one of them.
+acknowledged). Readiness (``ready()``) fails while the broker does not answer or a batch stays open past
+its age limit (rows held that cannot be written); the loop keeps turning meanwhile, so liveness holds.
+Scale out by starting more processes with the same group id: Kafka spreads the topic partitions over
+them, and each partition's files are written by exactly one of them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.logs import get_logger
 from pizza.messaging.deadletters import DeadLetters
-from pizza.messaging.health import Heartbeat
+from pizza.messaging.health import OK, Heartbeat, Stall, check_result
 from pizza.messaging.topics import TopicManager
 from streaming import observability as obs
 from streaming.consumers.cdc_to_lake.handlers import to_lake_row
@@ -26,6 +28,11 @@ from streaming.sinks.lake_store import LakeStore
 from streaming.sinks.parquet_lake import ParquetLakeSink
 
 log = get_logger(__name__)
+
+BROKER_CHECK_S = 5.0
+"""How often the loop asks the broker for metadata, to know it answers even when no message arrives."""
+OVERDUE_GRACE_S = 30.0
+"""A batch open this long past ``max_age_s`` is stuck, not just slow."""
 
 
 def consumer_config(platform: PlatformSettings, settings: LakeSinkSettings) -> dict[str, str | int | bool]:
@@ -56,6 +63,8 @@ class LakeSinkApp:
         self.rows_written = 0
         self.files_written = 0
         self.assigned_once = False
+        self.broker = Stall()
+        self._broker_checked = 0.0
 
     # --- rebalance callbacks (run inside poll) ------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -82,8 +91,26 @@ class LakeSinkApp:
         for topic, partition in self.sink.due():
             self._flush(topic, partition)
         obs.LAKE_BUFFERED_ROWS.set(self.sink.buffered_rows)
+        self._check_broker()
         self.heartbeat.beat()
         return len(messages)
+
+    def _check_broker(self) -> None:
+        now = time.monotonic()
+        if now - self._broker_checked < BROKER_CHECK_S:
+            return
+        self._broker_checked = now
+        try:
+            self.consumer.list_topics(timeout=2)
+            self.broker.cleared()
+        except KafkaException as exc:
+            self.broker.blocked(check_result(exc))
+
+    def ready(self) -> tuple[bool, dict[str, str]]:
+        """The broker answers and no batch is stuck open."""
+        overdue = self.sink.overdue(time.monotonic(), OVERDUE_GRACE_S)
+        checks = {"broker": self.broker.check(), "batches": "stalled: " + "; ".join(overdue)[:250] if overdue else OK}
+        return all(v == OK for v in checks.values()), checks
 
     def _handle(self, message: Message) -> None:
         if message.error() is not None:
