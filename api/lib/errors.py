@@ -5,7 +5,7 @@ Domain code raises the small exception classes below; nothing else builds error 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from litestar import Request, Response
 from litestar.config.app import AppConfig
@@ -20,11 +20,20 @@ PROBLEM_BASE = "https://pizza-platform.dev/problems/"
 
 
 class DomainError(ProblemDetailsException):
-    """Base of the errors domain services raise; subclasses fix status and problem type."""
+    """Base of the errors domain services raise; a subclass names its status, problem type and title once,
+    in its class line: ``class GoneError(DomainError, status=410, problem="gone", title="Gone")``."""
 
-    status: int = 400
-    problem: str = "bad-request"
-    default_title: str = "Bad request"
+    status: ClassVar[int] = 400
+    problem: ClassVar[str] = "bad-request"
+    default_title: ClassVar[str] = "Bad request"
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, problem: str | None = None, title: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.status = cls.status if status is None else status
+        cls.problem = cls.problem if problem is None else problem
+        cls.default_title = cls.default_title if title is None else title
 
     def __init__(
         self,
@@ -44,34 +53,32 @@ class DomainError(ProblemDetailsException):
         )
 
 
-class BadRequestError(DomainError):
+class BadRequestError(DomainError, status=400, problem="bad-request", title="Bad request"):
     """Input that passed type validation but makes no sense (an unknown time zone, a forged cursor)."""
 
-    status, problem, default_title = 400, "bad-request", "Bad request"
+
+class NotFoundError(DomainError, status=404, problem="not-found", title="Not found"):
+    """Nothing by that name that this caller may see."""
 
 
-class NotFoundError(DomainError):
-    status, problem, default_title = 404, "not-found", "Not found"
+class ForbiddenError(DomainError, status=403, problem="forbidden", title="Forbidden"):
+    """A known caller whose role may not do this."""
 
 
-class ForbiddenError(DomainError):
-    status, problem, default_title = 403, "forbidden", "Forbidden"
+class UnauthorizedError(DomainError, status=401, problem="unauthorized", title="Unauthorized"):
+    """No valid credentials."""
 
 
-class UnauthorizedError(DomainError):
-    status, problem, default_title = 401, "unauthorized", "Unauthorized"
+class ConflictError(DomainError, status=409, problem="conflict", title="Conflict"):
+    """Valid, but not in the resource's present state (a payment no longer in review)."""
 
 
-class ConflictError(DomainError):
-    status, problem, default_title = 409, "conflict", "Conflict"
+class UnprocessableError(DomainError, status=422, problem="unprocessable", title="Unprocessable request"):
+    """Well-formed input that the domain's rules refuse."""
 
 
-class UnprocessableError(DomainError):
-    status, problem, default_title = 422, "unprocessable", "Unprocessable request"
-
-
-class TooManyRequestsError(DomainError):
-    status, problem, default_title = 429, "rate-limited", "Too many requests"
+class TooManyRequestsError(DomainError, status=429, problem="rate-limited", title="Too many requests"):
+    """A rate limit was reached."""
 
 
 def _validation_problem(exc: ValidationException) -> ProblemDetailsException:

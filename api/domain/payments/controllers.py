@@ -21,8 +21,10 @@ from pizza.logs import get_logger
 log = get_logger(__name__)
 
 
-class InvalidSignatureError(DomainError):
-    status, problem, default_title = 400, "invalid-webhook-signature", "Invalid webhook signature"
+class InvalidSignatureError(
+    DomainError, status=400, problem="invalid-webhook-signature", title="Invalid webhook signature"
+):
+    """A webhook whose signature does not verify: nothing in its body is trusted."""
 
 
 class PaymentController(Controller):

@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from api.db import Databases
 from api.domain.delivery import repositories as rows
 from api.domain.delivery.geo import eta_minutes, haversine_km
-from api.domain.delivery.live import LiveFeed, order_channel, rider_channel
-from api.domain.delivery.riders import RiderRegistry
+from api.domain.delivery.live import order_channel, rider_channel
 from api.domain.delivery.schemas import AssignedMessage, Delivery
-from api.domain.delivery.settings import DeliverySettings
-from api.domain.delivery.tracking import TrackingStore, delivery_view
+from api.domain.delivery.services._context import DeliveryJob
+from api.domain.delivery.tracking import delivery_view
 from api.lib.errors import NotFoundError
 from pizza.contracts.events import DeliveryAssigned, OrderStatusChanged, OutboxEvent
 from pizza.ids import new_id
@@ -22,17 +20,7 @@ from pizza.logs import get_logger
 log = get_logger(__name__)
 
 
-class Assignment:
-    def __init__(
-        self,
-        db: Databases,
-        riders: RiderRegistry,
-        tracking: TrackingStore,
-        feed: LiveFeed,
-        settings: DeliverySettings,
-    ) -> None:
-        self.db, self.riders, self.tracking, self.feed, self.settings = db, riders, tracking, feed, settings
-
+class Assignment(DeliveryJob):
     async def on_order_ready(self, event: OrderStatusChanged) -> Delivery | None:
         """Assign the nearest available rider within the radius, or queue the order until one is free."""
         if event.to_status != "READY":

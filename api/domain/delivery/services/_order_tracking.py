@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from api.db import Databases
 from api.domain.delivery import repositories as rows
 from api.domain.delivery.schemas import Delivery, Tracking
-from api.domain.delivery.settings import DeliverySettings
-from api.domain.delivery.tracking import TrackingStore, delivery_view, position_view
+from api.domain.delivery.services._context import DeliveryJob
+from api.domain.delivery.tracking import delivery_view, position_view
 from api.lib.auth import CurrentUser
 from api.lib.errors import NotFoundError
 
 TERMINAL = frozenset({"DELIVERED", "CANCELLED", "REFUNDED"})  # after these, an order's live stream ends
 
 
-class OrderTracking:
-    def __init__(self, db: Databases, tracking: TrackingStore, settings: DeliverySettings) -> None:
-        self.db, self.tracking, self.settings = db, tracking, settings
-
+class OrderTracking(DeliveryJob):
     async def order_access(self, user: CurrentUser, order_id: uuid.UUID) -> rows.OrderRef:
         """The order, if ``user`` may follow it: its customer, its rider, its restaurant's staff, admins."""
         owner: uuid.UUID | None = user.user_id

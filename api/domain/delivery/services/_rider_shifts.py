@@ -5,33 +5,24 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from api.db import Databases
 from api.domain.delivery import repositories as rows
 from api.domain.delivery.geo import eta_minutes, remaining_legs
-from api.domain.delivery.live import LiveFeed, order_channel
-from api.domain.delivery.riders import RiderBusyError, RiderRegistry
+from api.domain.delivery.live import order_channel
+from api.domain.delivery.riders import RiderBusyError
 from api.domain.delivery.schemas import GoOnline, LocationAccepted, Position, Rider, RiderPositionMessage
 from api.domain.delivery.services._assignment import Assignment
-from api.domain.delivery.settings import DeliverySettings
-from api.domain.delivery.tracking import TrackingStore, delivery_view, point
+from api.domain.delivery.services._context import DeliveryContext, DeliveryJob
+from api.domain.delivery.tracking import delivery_view, point
 from api.lib.errors import ConflictError, UnprocessableError
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
 
 
-class RiderShifts:
-    def __init__(
-        self,
-        db: Databases,
-        riders: RiderRegistry,
-        tracking: TrackingStore,
-        feed: LiveFeed,
-        settings: DeliverySettings,
-        assignment: Assignment,
-    ) -> None:
-        self.db, self.riders, self.tracking, self.feed = db, riders, tracking, feed
-        self.settings, self.assignment = settings, assignment
+class RiderShifts(DeliveryJob):
+    def __init__(self, context: DeliveryContext, assignment: Assignment) -> None:
+        super().__init__(context)
+        self.assignment = assignment
 
     async def go_online(self, rider_id: uuid.UUID, body: GoOnline) -> Rider:
         city = body.city

@@ -14,6 +14,7 @@ from api.domain.delivery.live import LastStatus, LiveFeed
 from api.domain.delivery.riders import RiderRegistry
 from api.domain.delivery.schemas import Delivery, GoOnline, LocationAccepted, Rider, Tracking
 from api.domain.delivery.services._assignment import Assignment
+from api.domain.delivery.services._context import DeliveryContext
 from api.domain.delivery.services._order_tracking import OrderTracking
 from api.domain.delivery.services._rider_shifts import RiderShifts
 from api.domain.delivery.services._status_moves import StatusMoves
@@ -40,10 +41,11 @@ class DeliveryService:
         self.riders = RiderRegistry(redis)
         self.tracking = TrackingStore(mongo)
         self.last_status = LastStatus(redis)
-        self.assignment = Assignment(db, self.riders, self.tracking, feed, self.settings)
-        self.status_moves = StatusMoves(db, self.riders, self.tracking, feed, self.last_status, self.assignment)
-        self.shifts = RiderShifts(db, self.riders, self.tracking, feed, self.settings, self.assignment)
-        self.order_tracking = OrderTracking(db, self.tracking, self.settings)
+        context = DeliveryContext(db, self.riders, self.tracking, self.last_status, feed, self.settings)
+        self.assignment = Assignment(context)
+        self.status_moves = StatusMoves(context, self.assignment)
+        self.shifts = RiderShifts(context, self.assignment)
+        self.order_tracking = OrderTracking(context)
 
     # --- riders ---------------------------------------------------------------------------------
     async def go_online(self, rider_id: uuid.UUID, body: GoOnline) -> Rider:

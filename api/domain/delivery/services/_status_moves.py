@@ -5,31 +5,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from api.db import Databases
 from api.domain.delivery import repositories as rows
-from api.domain.delivery.live import LastStatus, LiveFeed, order_channel
-from api.domain.delivery.riders import RiderRegistry
+from api.domain.delivery.live import order_channel
 from api.domain.delivery.schemas import Delivery, StatusMessage
 from api.domain.delivery.services._assignment import Assignment
-from api.domain.delivery.tracking import TrackingStore, delivery_view
+from api.domain.delivery.services._context import DeliveryContext, DeliveryJob
+from api.domain.delivery.tracking import delivery_view
 from pizza.contracts.events import OrderStatusChanged
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
 
 
-class StatusMoves:
-    def __init__(
-        self,
-        db: Databases,
-        riders: RiderRegistry,
-        tracking: TrackingStore,
-        feed: LiveFeed,
-        last_status: LastStatus,
-        assignment: Assignment,
-    ) -> None:
-        self.db, self.riders, self.tracking, self.feed = db, riders, tracking, feed
-        self.last_status, self.assignment = last_status, assignment
+class StatusMoves(DeliveryJob):
+    def __init__(self, context: DeliveryContext, assignment: Assignment) -> None:
+        super().__init__(context)
+        self.assignment = assignment
 
     async def on_status_changed(self, event: OrderStatusChanged) -> bool:
         """Publish the new status to the order's live channel, unless a newer one was already shown."""

@@ -61,6 +61,18 @@ def counted(done: repo.Row | None, before: repo.Row) -> PaymentResult:
     return PaymentResult.of(done, before)
 
 
+def _event_facts(payment: repo.Row) -> dict[str, Any]:
+    """What every payment event says of its payment, whatever happened to it."""
+    return {
+        "order_id": payment["order_id"],
+        "payment_id": payment["payment_id"],
+        "user_id": payment["user_id"],
+        "amount_cents": payment["amount_cents"],
+        "currency": payment["currency"],
+        "provider": payment["provider"],
+    }
+
+
 @dataclass(slots=True)
 class ShardWork:
     """An open transaction on the user's shard, and the order changes to finish once it has committed."""
@@ -95,16 +107,7 @@ class PaymentLedger:
     ) -> repo.Row | None:
         done = await repo.transition(work.conn, row["payment_id"], from_statuses, status="SUCCEEDED", **fields)
         if done:
-            event = PaymentSucceeded(
-                order_id=done["order_id"],
-                payment_id=done["payment_id"],
-                user_id=done["user_id"],
-                amount_cents=done["amount_cents"],
-                currency=done["currency"],
-                provider=done["provider"],
-                provider_ref=done["provider_ref"],
-            )
-            await write_outbox(work.conn, event)
+            await write_outbox(work.conn, PaymentSucceeded(**_event_facts(done), provider_ref=done["provider_ref"]))
             try:
                 work.order_changes.append(await self._move_order(work, done, "PAID", "payment succeeded"))
             except (ConflictError, NotFoundError) as exc:
@@ -123,16 +126,7 @@ class PaymentLedger:
             work.conn, row["payment_id"], from_statuses, status="FAILED", failure_reason=reason, **fields
         )
         if done:
-            event = PaymentFailed(
-                order_id=done["order_id"],
-                payment_id=done["payment_id"],
-                user_id=done["user_id"],
-                amount_cents=done["amount_cents"],
-                currency=done["currency"],
-                provider=done["provider"],
-                reason=reason,
-            )
-            await write_outbox(work.conn, event)
+            await write_outbox(work.conn, PaymentFailed(**_event_facts(done), reason=reason))
             try:
                 work.order_changes.append(await self._move_order(work, done, "CANCELLED", f"payment failed: {reason}"))
             except (ConflictError, NotFoundError) as exc:  # already cancelled: nothing left to move
@@ -147,17 +141,7 @@ class PaymentLedger:
             conn, payment_id, from_statuses, status="REFUNDED", refunded_at=datetime.now(UTC), **fields
         )
         if done:
-            await write_outbox(
-                conn,
-                PaymentRefunded(
-                    order_id=done["order_id"],
-                    payment_id=done["payment_id"],
-                    user_id=done["user_id"],
-                    amount_cents=done["amount_cents"],
-                    currency=done["currency"],
-                    provider=done["provider"],
-                ),
-            )
+            await write_outbox(conn, PaymentRefunded(**_event_facts(done)))
         return done
 
     async def refund_unpayable(self, row: repo.Row, from_statuses: Statuses, fields: Fields) -> PaymentResult:
