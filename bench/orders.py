@@ -133,7 +133,7 @@ def serve_api(workers: int) -> Any:
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # a loaded 2-core machine imports the app slowly
             while True:
                 if proc.poll() is not None:
                     log.seek(0)
@@ -142,7 +142,8 @@ def serve_api(workers: int) -> Any:
                     if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
                         break
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the API did not become ready in 60 s")
+                    log.seek(0)
+                    raise RuntimeError(f"the API did not become ready in 180 s:\n{log.read().decode()[-3000:]}")
                 time.sleep(0.3)
             yield url
         finally:

@@ -30,6 +30,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
 from pizza.config import PlatformSettings, get_platform_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,8 +87,9 @@ class IsolatedStack:
     def settings(self) -> PlatformSettings:
         """The stack's settings, built explicitly: no inherited variable or ``.env`` entry can redirect them."""
         ports = self.ports
-        return PlatformSettings(
+        return ExplicitSettings(
             environment="bench",
+            shard_count=PlatformSettings().shard_count,
             state_dir=self.state_dir,
             pg_host="127.0.0.1",
             pg_user="postgres",
@@ -130,6 +133,37 @@ class IsolatedStack:
         }
 
 
+class ExplicitSettings(PlatformSettings):
+    """Platform settings from the arguments alone. The usual sources merge a dict field such as
+    ``shard_dsns`` from the environment into the one given, which would add the caller's shards."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def check_seen_by_subprocesses(stack: IsolatedStack) -> None:
+    """What a `pizza` subprocess will read (environment + ``.env``) must be this stack and nothing more."""
+    ours, theirs = stack.settings(), PlatformSettings(_env_file=REPO / ".env")  # type: ignore[call-arg]
+    differs = [
+        name
+        for name in ("state_dir", "catalog", "shards", "redis", "kafka", "mongo", "lake", "archive", "warehouse")
+        if getattr(ours, name) != getattr(theirs, name)
+    ]
+    if differs:
+        raise BenchStackError(
+            f"the private stack's {', '.join(differs)} would not hold in a subprocess: a .env entry adds to them "
+            f"(e.g. PIZZA_SHARD_DSNS); remove it or run from a checkout without one"
+        )
+
+
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags every benchmark takes to choose its stack."""
     group = parser.add_argument_group("stack (default: a private stack under .pizza-bench/, started and stopped)")
@@ -167,6 +201,7 @@ def bench_stack(
     os.environ.update(stack.env())
     get_platform_settings.cache_clear()
     try:
+        check_seen_by_subprocesses(stack)
         start(stack, services)
         yield get_platform_settings()
     finally:
