@@ -41,7 +41,7 @@ class ApiSettings(BaseSettings):
     )
     rate_limit_per_minute_user: int = Field(300, ge=1, description="requests per minute per signed-in customer")
     rate_limit_per_minute_staff: int = Field(
-        1200, ge=1, description="requests per minute per restaurant-staff or rider account"
+        1200, ge=1, description="requests per minute per restaurant-staff, rider or support-agent account"
     )
     rate_limit_per_minute_admin: int = Field(
         3000, ge=1, description="requests per minute per admin account (trusted imports and back-office tools)"
@@ -62,6 +62,7 @@ class ApiSettings(BaseSettings):
                 "customer": self.rate_limit_per_minute_user,
                 "restaurant_staff": staff,
                 "rider": staff,
+                "agent": staff,
                 "admin": self.rate_limit_per_minute_admin,
             },
         )

@@ -13,4 +13,5 @@ DOMAINS: tuple[str, ...] = (
     "payments",
     "notifications",
     "recommendations",
+    "support",
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
@@ -21,8 +21,8 @@ from redis.asyncio import Redis
 
 from api.lib.errors import ForbiddenError
 
-Role = Literal["customer", "restaurant_staff", "rider", "admin"]
-ROLES: tuple[Role, ...] = ("customer", "restaurant_staff", "rider", "admin")
+Role = Literal["customer", "restaurant_staff", "rider", "agent", "admin"]  # agent: customer support staff
+ROLES: tuple[Role, ...] = get_args(Role)
 # Paths open to anonymous callers whatever the method. Read-only public endpoints that share a path
 # with protected writes (``GET /restaurants`` vs ``POST /restaurants``) are opened per handler with
 # ``opt={"exclude_from_auth": True}`` instead, so a prefix never opens a write by accident.

@@ -23,6 +23,7 @@ from api.domain.notifications.settings import NotifySettings
 from api.domain.orders.settings import OrderSettings
 from api.domain.payments.settings import PaymentSettings
 from api.domain.saga.settings import SagaSettings
+from api.domain.support.settings import SupportSettings
 from api.settings import ApiSettings
 from dashboards.settings import DashboardSettings
 from pipelines.marts import DbtSettings
@@ -42,6 +43,7 @@ SETTINGS: tuple[tuple[type[BaseSettings], str], ...] = (
     (NotifySettings, "notifications: channels and providers"),
     (DeliverySettings, "rider assignment and live tracking"),
     (LoyaltySettings, "loyalty points"),
+    (SupportSettings, "customer support: SLA promised on new tickets"),
     (SagaSettings, "the order saga worker"),
     (CdcSettings, "the CDC relay: Postgres WAL to Kafka"),
     (LakeSinkSettings, "the lake sink: Kafka to Parquet"),

@@ -13,8 +13,9 @@ import msgspec
 from redis.asyncio import Redis
 
 from api.db import Databases
-from api.domain.accounts.schemas import Role, UserCreate
+from api.domain.accounts.schemas import UserCreate
 from api.domain.accounts.services import AccountService
+from api.lib.auth import Role
 from api.settings import ApiSettings, get_api_settings
 from pizza.config import PlatformSettings
 

@@ -97,7 +97,7 @@ class UserController(Controller):
     @post(
         "/",
         operation_id="CreateUser",
-        summary="Create a staff, rider or admin account (administrators only)",
+        summary="Create a staff, rider, support agent or admin account (administrators only)",
         guards=[require_roles("admin")],
     )
     async def create_user(self, accounts: AccountService, data: UserCreate) -> User:

@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from api.lib.auth import Role  # one list of roles: the tokens, the guards and the accounts agree
 from api.lib.validation import free_text, text
 
-Role = Literal["customer", "restaurant_staff", "rider", "admin"]
 Email = Annotated[
     str,
     Meta(
@@ -41,7 +41,7 @@ class SignUp(Struct, forbid_unknown_fields=True):
 
 
 class UserCreate(Struct, forbid_unknown_fields=True):
-    """An account created by an administrator: staff (bound to one restaurant), riders, admins."""
+    """An account created by an administrator: staff (bound to one restaurant), riders, support agents, admins."""
 
     email: Email
     password: Password

@@ -17,7 +17,7 @@ from typing import Literal, get_args
 
 from pizza.contracts.events import OrderStatus
 
-Actor = Literal["customer", "restaurant_staff", "rider", "admin", "system"]
+Actor = Literal["customer", "restaurant_staff", "rider", "agent", "admin", "system"]  # agents (support) make no move
 
 STATUSES: tuple[OrderStatus, ...] = get_args(OrderStatus)
 ACTIVE_STATUSES: tuple[OrderStatus, ...] = ("PENDING", "PAID", "ACCEPTED", "PREPARING", "READY", "PICKED_UP")

@@ -36,12 +36,13 @@ def test_anonymous_requests_count_by_address_and_signed_in_ones_by_user_and_role
     ]
     by_role = {
         role: [(p.name, p.item.amount) for p, _ in limiter.policies_for("10.0.0.1", user, role)]
-        for role in ("customer", "restaurant_staff", "rider", "admin")
+        for role in ("customer", "restaurant_staff", "rider", "agent", "admin")
     }
     assert by_role == {
         "customer": [("ip_total", 6000), ("user", 300)],
         "restaurant_staff": [("ip_total", 6000), ("user", 1200)],
         "rider": [("ip_total", 6000), ("user", 1200)],
+        "agent": [("ip_total", 6000), ("user", 1200)],
         "admin": [("ip_total", 6000), ("user", 3000)],
     }
 

@@ -210,3 +210,17 @@ def test_staff_tokens_carry_their_restaurant(http: httpx.Client, make_restaurant
     staff = restaurant.staff  # type: ignore[attr-defined]
     me = http.get("/users/me", headers=staff.headers).json()
     assert (me["role"], me["restaurant_id"]) == ("restaurant_staff", str(restaurant.restaurant_id))  # type: ignore[attr-defined]
+
+
+def test_admins_create_support_agents_who_belong_to_no_restaurant(
+    http: httpx.Client, admin: ApiUser, customer: ApiUser
+) -> None:
+    body = {"email": unique_email("agent"), "password": PASSWORD, "name": "Agent A", "role": "agent"}
+    assert_problem(http.post("/users", json=body, headers=customer.headers), 403)
+    assert_problem(http.post("/users", json={**body, "restaurant_id": str(uuid.uuid4())}, headers=admin.headers), 422)
+    created = http.post("/users", json=body, headers=admin.headers)
+    assert created.status_code == 201, created.text
+    assert (created.json()["role"], created.json()["restaurant_id"]) == ("agent", None)
+    tokens = login(http, body["email"], PASSWORD)
+    me = http.get("/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert me.json()["role"] == "agent"
