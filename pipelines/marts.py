@@ -213,7 +213,10 @@ def build_and_publish(
     settings = settings or get_dbt_settings()
     args = ["build"]
     if select:
-        args += ["--select", select]
+        # A partial build runs a test only when every model it reads is built here or upstream of it:
+        # dbt's default also picks tests that read an unselected mart, which then fail on a stale or
+        # missing table rather than on the data being built.
+        args += ["--select", select, "--indirect-selection", "buildable"]
     if full_refresh:
         args.append("--full-refresh")
     run = run_dbt(args, platform=platform, settings=settings, quiet=quiet)

@@ -28,6 +28,7 @@ MARTS = (
     "dim_restaurants",
     "revenue_daily",
     "orders_hourly",
+    "payments_daily",
     "customer_cohorts",
     "customer_segments",
     "restaurant_ratings",
