@@ -33,7 +33,7 @@ class CdcSettings(BaseSettings):
         default_factory=lambda: {"linger.ms": "5", "compression.type": "lz4"},
         description="extra librdkafka producer settings (JSON); idempotence and acks=all are always on",
     )
-    metrics_port: int = Field(0, ge=0, description="Prometheus /metrics and /health port; 0 = off")
+    metrics_port: int = Field(9101, ge=0, description="/metrics, /health and /ready port; 0 = off")
 
 
 class LakeSinkSettings(BaseSettings):
@@ -51,7 +51,7 @@ class LakeSinkSettings(BaseSettings):
     metadata_refresh_ms: int = Field(5000, ge=100, description="how soon a new cdc.* topic is picked up")
     consumer: dict[str, str] = Field(default_factory=dict, description="extra librdkafka consumer settings (JSON)")
     parquet_compression: str = "zstd"
-    metrics_port: int = Field(0, ge=0, description="Prometheus /metrics and /health port; 0 = off")
+    metrics_port: int = Field(9102, ge=0, description="/metrics, /health and /ready port; 0 = off")
 
 
 @lru_cache

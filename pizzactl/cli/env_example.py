@@ -31,12 +31,10 @@ from pipelines.recommendations.settings import RecommendationSettings
 from pipelines.settings import AirflowSettings, PipelineSettings
 from pizza.config import REPO_ROOT, PlatformSettings
 from pizzactl.demo.settings import DemoSettings
-from pizzactl.stack.apps import AppPorts
 from streaming.settings import CdcSettings, LakeSinkSettings
 
 SETTINGS: tuple[tuple[type[BaseSettings], str], ...] = (
     (PlatformSettings, "shared stores: Postgres shards, Redis, Kafka, MongoDB, lake, archive, warehouse"),
-    (AppPorts, "where the platform's processes listen"),
     (ApiSettings, "the HTTP API: auth, rate limits, pools"),
     (OrderSettings, "carts and orders"),
     (PaymentSettings, "payments: gateways and fraud rules"),

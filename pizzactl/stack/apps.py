@@ -12,25 +12,28 @@ cannot do its work; the status detail names the failing checks.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 
 import httpx
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.domain.saga.settings import SagaSettings
+from api.settings import ApiSettings
+from dashboards.settings import DashboardSettings
 from pizza.config import PlatformSettings
 from pizzactl.stack import process
 from pizzactl.stack.services import Service, ServiceStatus
+from streaming.settings import CdcSettings, LakeSinkSettings
 
 
-class AppPorts(BaseSettings):
-    """Where the apps listen; the same variables each app's own settings read."""
+@dataclass(frozen=True)
+class AppPorts:
+    """Where the apps listen, read from each app's own settings: one variable and one default per port."""
 
-    model_config = SettingsConfigDict(env_prefix="PIZZA_", env_file=".env", extra="ignore")
-
-    api_port: int = 8000
-    dashboards_port: int = 8501
-    cdc_metrics_port: int = 9101
-    lake_sink_metrics_port: int = 9102
-    saga_metrics_port: int = 9103
+    api_port: int = field(default_factory=lambda: ApiSettings().port)
+    dashboards_port: int = field(default_factory=lambda: DashboardSettings().port)
+    cdc_metrics_port: int = field(default_factory=lambda: CdcSettings().metrics_port)
+    lake_sink_metrics_port: int = field(default_factory=lambda: LakeSinkSettings().metrics_port)
+    saga_metrics_port: int = field(default_factory=lambda: SagaSettings().metrics_port)
 
 
 class AppProcess(Service):

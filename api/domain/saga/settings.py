@@ -46,7 +46,7 @@ class SagaSettings(BaseSettings):
 
     # --- process ------------------------------------------------------------------------------------
     pg_pool_max: int = Field(10, ge=2, description="connections per shard pool (a step holds two at most)")
-    metrics_port: int = Field(0, ge=0, description="Prometheus /metrics and /health port; 0 = off")
+    metrics_port: int = Field(9103, ge=0, description="/metrics, /health and /ready port; 0 = off")
     stale_after_s: float = Field(120.0, gt=0, description="/health turns 503 when a loop has not beaten for this")
     readiness_interval_s: float = Field(2.0, gt=0, description="how often /ready's store probes and loop checks run")
 
