@@ -18,6 +18,7 @@ from pizza.ids import new_id
 OrderStatus = Literal[
     "PENDING", "PAID", "ACCEPTED", "PREPARING", "READY", "PICKED_UP", "DELIVERED", "CANCELLED", "REFUNDED"
 ]
+CouponReleaseReason = Literal["order_cancelled", "payment_refunded"]
 
 
 class Event(BaseModel):
@@ -139,6 +140,25 @@ class MenuUpdated(RestaurantEvent):
     updated_at: datetime
 
 
+class CouponEvent(Event):
+    """Keyed by the code: every use of one coupon is in one partition, in commit order."""
+
+    aggregate_type: ClassVar[str] = "coupon"
+    code: str
+
+    def aggregate_id(self) -> str:
+        return self.code
+
+
+class CouponReleased(CouponEvent):
+    """The use an order took was given back (the order was cancelled or refunded): the coupon works again."""
+
+    order_id: uuid.UUID
+    user_id: uuid.UUID
+    released_at: datetime
+    reason: CouponReleaseReason
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
     for cls in (
@@ -150,6 +170,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         DeliveryAssigned,
         UserRegistered,
         MenuUpdated,
+        CouponReleased,
     )
 }
 

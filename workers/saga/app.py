@@ -22,6 +22,7 @@ from pymongo.errors import ConnectionFailure
 
 from api.db import Databases
 from api.db.probes import probe_stores
+from api.domain.coupons import CouponService
 from api.domain.delivery import DeliveryService, RedisFeed
 from api.domain.delivery.settings import DeliverySettings, get_delivery_settings
 from api.domain.delivery.tracking import ensure_indexes
@@ -41,7 +42,7 @@ from pizza.logs import get_logger
 from pizza.messaging.consumer import ConsumerOptions, EventConsumer
 from pizza.messaging.health import Heartbeat, Readiness, serve
 from pizza.messaging.topics import ensure_topics
-from workers.saga.purposes import TOPICS, live_handler, notifications_handler, saga_handler
+from workers.saga.purposes import TOPICS, coupons_handler, live_handler, notifications_handler, saga_handler
 
 log = get_logger(__name__)
 
@@ -114,6 +115,7 @@ class SagaProcess:
             "saga": saga_handler(self.orchestrator),
             "notifications": notifications_handler(self.db, notifier),
             "live": live_handler(self.db, delivery),
+            "coupons": coupons_handler(self.db, CouponService(self.db)),
         }
         topics = {t for purpose in settings.consumers for t in TOPICS[purpose]} | {DEAD_LETTER_TOPIC}
         await asyncio.to_thread(

@@ -53,12 +53,14 @@ class CouponRepository:
             "INSERT INTO coupon_redemptions (code, order_id, user_id) VALUES (%s, %s, %s)", (code, order_id, user_id)
         )
 
-    async def release_use(self, code: str, order_id: uuid.UUID) -> bool:
-        """Hand a use back exactly once (the redemption row is the proof it was taken)."""
+    async def release_use(self, code: str, order_id: uuid.UUID) -> Row | None:
+        """Hand a use back exactly once: the redemption row is the proof it was taken, and it is returned
+        (None when this order holds no use of the coupon, e.g. it was given back already)."""
         cur = await self.conn.execute(
-            "DELETE FROM coupon_redemptions WHERE code = %s AND order_id = %s RETURNING code", (code, order_id)
+            "DELETE FROM coupon_redemptions WHERE code = %s AND order_id = %s RETURNING code, order_id, user_id",
+            (code, order_id),
         )
-        if await cur.fetchone() is None:
-            return False
-        await self.conn.execute("UPDATE coupons SET uses = greatest(uses - 1, 0) WHERE code = %s", (code,))
-        return True
+        redemption: Row | None = await cur.fetchone()
+        if redemption is not None:
+            await self.conn.execute("UPDATE coupons SET uses = greatest(uses - 1, 0) WHERE code = %s", (code,))
+        return redemption

@@ -5,11 +5,16 @@ locked, every rule including the usage limit is checked again, and the use is co
 redemption row, all in one catalog transaction, so two orders can never both take the last use.
 The order itself commits on a shard afterwards; if that fails the caller hands the use back
 (``release``). See docs/orders.md for the crash window this leaves and how it is repaired.
+
+An order cancelled or refunded later gets its use back through ``give_back`` (the saga worker's
+``coupons`` consumer), which announces ``CouponReleased`` from the catalog outbox.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from api.db import Databases
@@ -17,6 +22,8 @@ from api.domain.coupons import schemas
 from api.domain.coupons.repositories import CouponRepository
 from api.domain.coupons.rules import Coupon, CouponContext, CouponRejected, discount_cents, normalize_code
 from api.lib.errors import ConflictError, NotFoundError, UnprocessableError
+from api.lib.outbox import write_outbox
+from pizza.contracts.events import CouponReleased, CouponReleaseReason
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
@@ -47,8 +54,8 @@ def _rejected(code: str, exc: CouponRejected) -> UnprocessableError:
 
 
 class CouponService:
-    def __init__(self, db: Databases) -> None:
-        self.db = db
+    def __init__(self, db: Databases, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.db, self.clock = db, clock
 
     # --- used by the ordering domain ------------------------------------------------------------------
     async def discount(self, code: str, ctx: CouponContext) -> tuple[str, int]:
@@ -83,9 +90,28 @@ class CouponService:
         try:
             async with self.db.catalog_tx() as conn:
                 released = await CouponRepository(conn).release_use(normalize_code(code), order_id)
-            log.info("coupon use released", code=code, order_id=str(order_id), released=released)
+            log.info("coupon use released", code=code, order_id=str(order_id), released=released is not None)
         except Exception:  # the original error matters more; the ledger lets a job repair this
             log.exception("coupon use could not be released", code=code, order_id=str(order_id))
+
+    async def give_back(self, code: str, order_id: uuid.UUID, reason: CouponReleaseReason) -> bool:
+        """Give back the use a cancelled or refunded order took; False when it holds none (any more).
+
+        Once per order however often it is asked: the redemption row is deleted, the count decremented and
+        ``CouponReleased`` written to the catalog outbox in one catalog transaction, so a second call finds
+        no row and announces nothing. Unlike ``release`` it raises, so the consumer calling it retries.
+        """
+        code = normalize_code(code)
+        async with self.db.catalog_tx() as conn:
+            redemption = await CouponRepository(conn).release_use(code, order_id)
+            if redemption is None:
+                return False
+            released = CouponReleased(
+                code=code, order_id=order_id, user_id=redemption["user_id"], released_at=self.clock(), reason=reason
+            )
+            await write_outbox(conn, released)
+        log.info("coupon use given back", code=code, order_id=str(order_id), reason=reason)
+        return True
 
     # --- administration ----------------------------------------------------------------------------------
     async def create(self, data: schemas.CouponCreate) -> schemas.Coupon:

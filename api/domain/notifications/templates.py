@@ -82,6 +82,14 @@ TEMPLATES: dict[str, MessageTemplate] = {
         "Hi {{ name }},\n\norder {{ short(order_id) }} was cancelled{% if reason %} ({{ reason }}){% endif %}.",
         "Order {{ short(order_id) }} cancelled.",
     ),
+    "CouponReleased": MessageTemplate(
+        "Your coupon {{ code }} can be used again",
+        "Hi {{ name }},\n\norder {{ short(order_id) }} was "
+        "{% if reason == 'payment_refunded' %}refunded{% else %}cancelled{% endif %}, "
+        "so we gave your coupon {{ code }} back: you can use it on your next order.",
+        "Coupon {{ code }} is yours again (order {{ short(order_id) }} "
+        "{% if reason == 'payment_refunded' %}refunded{% else %}cancelled{% endif %}).",
+    ),
 }
 
 

@@ -1,7 +1,8 @@
 """Read-only facts about one order for other domains' event handlers (the order saga).
 
 The saga needs the order's current status — the truth it follows when an event is late or a
-deadline passes — without the full order document ``OrderService.get`` builds for a caller.
+deadline passes — and the coupons consumer the coupon the order used (its events do not carry it),
+without the full order document ``OrderService.get`` builds for a caller.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class OrderFacts:
     user_id: uuid.UUID
     restaurant_id: uuid.UUID
     status: OrderStatus
+    coupon_code: str | None = None
 
 
 async def order_facts(conn: psycopg.AsyncConnection[Any], order_id: uuid.UUID, user_id: uuid.UUID) -> OrderFacts | None:
@@ -31,4 +33,4 @@ async def order_facts(conn: psycopg.AsyncConnection[Any], order_id: uuid.UUID, u
     row = await OrderRepository(conn).get(order_id, created_at) if created_at else None
     if row is None or row["user_id"] != user_id:
         return None
-    return OrderFacts(row["order_id"], row["user_id"], row["restaurant_id"], row["status"])
+    return OrderFacts(row["order_id"], row["user_id"], row["restaurant_id"], row["status"], row["coupon_code"])

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Purpose = Literal["saga", "notifications", "live"]
+Purpose = Literal["saga", "notifications", "live", "coupons"]
 
 
 class SagaSettings(BaseSettings):
@@ -32,7 +32,7 @@ class SagaSettings(BaseSettings):
 
     # --- the consumers ------------------------------------------------------------------------------
     consumers: list[Purpose] = Field(
-        default=["saga", "notifications", "live"],
+        default=["saga", "notifications", "live", "coupons"],
         description="which consumer groups this process runs (JSON list); scale each separately if needed",
     )
     run_timer: bool = Field(True, description="run the deadline timer in this process")

@@ -7,6 +7,7 @@ import pytest
 
 from api.domain.notifications.templates import TEMPLATES, money, render, short, template_key
 from pizza.contracts.events import (
+    CouponReleased,
     DeliveryAssigned,
     Event,
     MenuUpdated,
@@ -50,6 +51,7 @@ SAMPLES: list[Event] = [
     status("PICKED_UP"),
     status("DELIVERED"),
     status("CANCELLED", reason="restaurant closed"),
+    CouponReleased(code="WELCOME10", order_id=ORDER, user_id=USER, released_at=NOW, reason="order_cancelled"),
 ]  # fmt: skip
 
 
@@ -84,6 +86,18 @@ def test_status_templates_pick_the_new_status() -> None:
     assert "ready at 18:30 UTC" in accepted.body
     assert cancelled is not None
     assert cancelled.body == "Order 0193F0C2 cancelled."
+
+
+def test_a_released_coupon_says_why_it_came_back() -> None:
+    refunded = CouponReleased(
+        code="WELCOME10", order_id=ORDER, user_id=USER, released_at=NOW, reason="payment_refunded"
+    )
+    email, sms = render(refunded, "email", "Ada"), render(SAMPLES[-1], "sms", "Ada")
+    assert email is not None
+    assert email.subject == "Your coupon WELCOME10 can be used again"
+    assert "order 0193F0C2 was refunded" in email.body
+    assert sms is not None
+    assert sms.body == "Coupon WELCOME10 is yours again (order 0193F0C2 cancelled)."
 
 
 def test_events_without_a_template_announce_nothing() -> None:
