@@ -26,6 +26,7 @@ from pymongo import MongoClient
 from redis import Redis
 from saga_e2e_support import OPS_EMAIL, RIDER_TIMEOUT_S, SagaRun
 
+from api.domain.coupons import CouponService
 from api.domain.notifications.templates import TEMPLATES, template_key
 from api.domain.saga.settings import SagaSettings
 from pizza.config import PlatformSettings
@@ -33,7 +34,7 @@ from pizza.contracts.events import EventEnvelope, events_topic
 from pizza.db.shards import ShardMap
 from pizza.messaging.consumer import decode
 from workers.saga.app import SagaProcess
-from workers.saga.purposes import live_handler, notifications_handler
+from workers.saga.purposes import coupons_handler, live_handler, notifications_handler
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -350,8 +351,9 @@ def test_replaying_every_event_twice_and_out_of_order_changes_nothing(shop: Shop
     time.sleep(2)  # let every path settle, then: everything committed is on Kafka
     events = shop.wait_on_kafka(*shop.placed)
     before = snapshot(shop)
-    on_topics = {kind: len(shop.read_topic(events_topic(kind))) for kind in ("order", "user")}
-    expected = {"saga": on_topics["order"], "live": on_topics["order"], "notifications": sum(on_topics.values())}
+    on_topics = {kind: len(shop.read_topic(events_topic(kind))) for kind in ("order", "user", "coupon")}
+    expected = {"saga": on_topics["order"], "live": on_topics["order"], "coupons": on_topics["order"],
+                "notifications": sum(on_topics.values())}  # fmt: skip
     newest_status = {e.aggregate_id: e.event_id for e in events if e.event_type == "OrderStatusChanged"}
 
     async def replay() -> None:
@@ -377,11 +379,13 @@ def test_replaying_every_event_twice_and_out_of_order_changes_nothing(shop: Shop
                 process.orchestrator.handle,
                 notifications_handler(process.db, process.notifier, f"notifications-{fresh}"),
                 live_handler(process.db, process.delivery, f"live-{fresh}"),
+                coupons_handler(process.db, CouponService(process.db), f"coupons-{fresh}"),
             ]
             outcomes: dict[str, int] = {}
             for envelope in reversed(events):
-                saga, notify, live = [await handle(envelope, envelope.parse()) for handle in handlers]
+                saga, notify, live, coupon = [await handle(envelope, envelope.parse()) for handle in handlers]
                 assert saga == "stale", envelope
+                assert coupon in ("ignored", "no_coupon", "already_released"), envelope  # no use comes back twice
                 assert notify == "silent", envelope  # every (event, channel) was claimed in the log before
                 # The live feed may repeat an order's newest status (the same view), never an older one.
                 assert live in ("stale", "ignored") or envelope.event_id == newest_status[envelope.aggregate_id]
