@@ -4,6 +4,8 @@ Row changes of every captured business table go to ``cdc.<parent table>`` keyed 
 Inserts into the outbox become ``EventEnvelope`` messages on ``events.<aggregate_type>`` keyed by the
 aggregate id, so one aggregate's events stay in one partition in commit order. An outbox row that
 does not make a valid envelope goes to the dead-letter topic with the reason: CDC never stalls on it.
+The column policy (``pizza.contracts.privacy``) is applied here, before anything is published: secret
+columns leave no image of a change, and withheld tables are never published.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pydantic import ValidationError
 
 from pizza.contracts.cdc import CDC_SCHEMA_VERSION, DEAD_LETTER_TOPIC, Op, RowChange, SourceInfo, cdc_topic
 from pizza.contracts.events import EventEnvelope, events_topic
+from pizza.contracts.privacy import is_withheld, without_secrets
 from streaming import serialization
 from streaming.relay.wal2json import RowEvent, Transaction, parse_timestamp
 
@@ -55,8 +58,11 @@ class ChangeRouter:
         self._excluded_cache: dict[str, bool] = {}
 
     def is_excluded(self, table: str) -> bool:
+        """Excluded by settings, or withheld by the privacy policy (which no setting can override)."""
         if table not in self._excluded_cache:
-            self._excluded_cache[table] = any(fnmatch.fnmatchcase(table, p) for p in self.excluded_tables)
+            self._excluded_cache[table] = is_withheld(table) or any(
+                fnmatch.fnmatchcase(table, p) for p in self.excluded_tables
+            )
         return self._excluded_cache[table]
 
     def route(self, txn: Transaction) -> list[OutgoingMessage]:
@@ -87,9 +93,9 @@ class ChangeRouter:
     def _row_change(self, change: RowEvent, table: str, txn: Transaction) -> OutgoingMessage:
         row = RowChange.model_construct(
             op=OPS[change.action],
-            before=change.identity if change.action in ("U", "D") else None,
-            after=change.columns if change.action in ("I", "U") else None,
-            pk=change.pk(),
+            before=without_secrets(table, change.identity) if change.action in ("U", "D") else None,
+            after=without_secrets(table, change.columns) if change.action in ("I", "U") else None,
+            pk=without_secrets(table, change.pk()) or {},
             source=self.source(change, table, txn),
             schema_version=CDC_SCHEMA_VERSION,
         )

@@ -1,0 +1,76 @@
+"""No secret leaves Postgres: after real sign-ups, logins, refreshes, profile edits and orders, every
+Kafka topic is read back with an independent client and no password hash or token hash is found."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from privacy_kafka import message_bytes, read_every_topic
+from support.api_actors import PASSWORD, ApiRestaurant, ApiUser
+
+from pizza.config import PlatformSettings
+from pizza.contracts.privacy import SECRET_COLUMNS, WITHHELD_TABLES
+from streaming.relay.app import CdcRelay
+
+pytestmark = pytest.mark.integration
+
+
+def secrets_of(stack: PlatformSettings, users: list[ApiUser]) -> dict[str, str]:
+    """Every stored secret of ``users``, read from the shards: value -> what it is."""
+    ids = [u.user_id for u in users]
+    found: dict[str, str] = {}
+    for dsn in stack.shards.values():
+        with psycopg.connect(dsn) as conn:
+            for (password_hash,) in conn.execute("SELECT password_hash FROM users WHERE user_id = ANY(%s)", (ids,)):
+                found[password_hash] = "users.password_hash"
+            for (token_hash,) in conn.execute("SELECT token_hash FROM refresh_tokens WHERE user_id = ANY(%s)", (ids,)):
+                found[token_hash] = "refresh_tokens.token_hash"
+    return found
+
+
+def test_no_topic_carries_a_password_hash_or_a_token_hash(
+    stack: PlatformSettings,
+    privacy_relay: CdcRelay,
+    http: httpx.Client,
+    make_user: Callable[..., ApiUser],
+    make_restaurant: Callable[..., ApiRestaurant],
+    place_order: Callable[..., dict[str, Any]],
+) -> None:
+    restaurant = make_restaurant()
+    customers = [make_user() for _ in range(3)]
+    for customer in customers:
+        refreshed = http.post("/auth/refresh", json={"refresh_token": customer.refresh_token})
+        assert refreshed.status_code == 200, refreshed.text
+        changed = http.patch("/users/me", json={"phone": "+4915112345678"}, headers=customer.headers)
+        assert changed.status_code == 200, changed.text
+        place_order(customer, restaurant.restaurant_id)
+    privacy_relay.run(until_idle=True)
+
+    secrets = secrets_of(stack, customers)
+    assert {"users.password_hash", "refresh_tokens.token_hash"} <= set(secrets.values())
+    tokens = {c.refresh_token: "refresh token" for c in customers} | {PASSWORD: "password"}
+
+    messages = read_every_topic(stack.kafka)
+    user_ids = {str(c.user_id) for c in customers}
+    user_changes = [m for m in messages if m.topic() == "cdc.users" and any(u.encode() in m.value() for u in user_ids)]
+    assert len(user_changes) >= 2 * len(customers)  # sign-up and profile edit reached Kafka: the test saw them
+    for message in messages:
+        blob = message_bytes(message)
+        for value, what in (secrets | tokens).items():
+            assert value.encode() not in blob, f"{what} found on {message.topic()} at offset {message.offset()}"
+    for message in user_changes:
+        change = json.loads(message.value())
+        for image in (change.get("after"), change.get("before"), change.get("pk")):
+            assert not SECRET_COLUMNS["users"] & set(image or {})
+    mine = [
+        m
+        for m in messages
+        if m.topic() in {f"cdc.{t}" for t in WITHHELD_TABLES}
+        and any(u.encode() in m.value() for u in user_ids | {c.email.lower() for c in customers})
+    ]
+    assert mine == []  # withheld tables: nothing of these users was published
