@@ -25,8 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.results import Figure, Report, add_json_argument
-from bench.stack import add_stack_arguments, bench_stack
+# Run as a script, this folder heads the import path and bench/pipelines.py would shadow the pipelines
+# package that the warehouse build imports: keep the folder off the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from bench.results import Figure, Report, add_json_argument  # noqa: E402
+from bench.stack import add_stack_arguments, bench_stack  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WRITES = "nothing on the stack: the demo warehouse is built in a temporary folder, --marts is only read"

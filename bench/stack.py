@@ -237,12 +237,19 @@ def start(stack: IsolatedStack, services: Sequence[str]) -> None:
 
 
 def stop(stack: IsolatedStack, *, quiet: bool = False) -> None:
-    """`pizza stack down` for this state folder only: it stops the processes whose pid files are there."""
+    """`pizza stack down` for this state folder only (it stops the processes whose pid files are there),
+    then drop the data, which the next run starts without anyway; the logs stay to be read."""
     if not stack.state_dir.exists():
         return
     pizza(stack, "stack", "down", quiet=True)
-    if not quiet:
-        progress(f"{stack.name}: stack stopped")
+    if quiet:
+        return
+    for entry in stack.state_dir.iterdir():
+        if entry.is_dir() and entry.name != "logs":
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_file():
+            entry.unlink(missing_ok=True)
+    progress(f"{stack.name}: stack stopped; its logs are in {stack.state_dir / 'logs'}")
 
 
 def pizza(stack: IsolatedStack, *argv: str, quiet: bool = False) -> None:
