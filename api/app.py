@@ -17,6 +17,8 @@ from api.db import Databases
 from api.deps import provide_db, provide_mongo, provide_redis
 from api.domain import DOMAINS
 from api.domain.delivery import DeliveryPlugin, LiveChannels  # live updates over WebSockets (Redis pub/sub)
+from api.domain.notifications.settings import get_notify_settings
+from api.domain.payments.settings import get_payment_settings
 from api.lib.auth import build_auth
 from api.lib.errors import internal_error_handler, problem_details_plugin
 from api.lib.ratelimit import RateLimitConfig
@@ -27,12 +29,15 @@ from pizza.config import PlatformSettings, get_platform_settings
 from pizza.db.connections import mongo_client as new_mongo_client
 from pizza.db.connections import redis_client
 from pizza.logs import configure_logging
+from pizza.secrets import require_secrets
 
 
 def create_app(settings: ApiSettings | None = None, platform: PlatformSettings | None = None) -> Litestar:
     settings = settings or get_api_settings()
     platform = platform or get_platform_settings()
     configure_logging()
+    weak = settings.weak_secrets() + get_payment_settings().weak_secrets() + get_notify_settings().weak_secrets()
+    require_secrets("api", platform, weak)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -9,6 +9,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.lib.ratelimit import Budgets
+from pizza.secrets import WeakSecret, check_secret
+
+JWT_SECRET_MIN_LENGTH = 32  # 256 bits of base64 or hex-ish text: the HS256 key length RFC 7518 asks for
 
 
 class ApiSettings(BaseSettings):
@@ -23,7 +26,7 @@ class ApiSettings(BaseSettings):
 
     jwt_secret: SecretStr = Field(
         SecretStr("local-development-secret-change-me-in-production-0123456789"),
-        description="HS256 signing key; set a long random value in production",
+        description="HS256 signing key: 32+ random characters; the public default only starts in development mode",
     )
     jwt_algorithm: str = "HS256"
     access_token_minutes: int = 15
@@ -52,6 +55,11 @@ class ApiSettings(BaseSettings):
     menu_cache_seconds: int = 300
     search_backend: Literal["postgres"] = Field("postgres", description="implementation behind SearchBackend")
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
+
+    def weak_secrets(self) -> list[WeakSecret]:
+        """The API's own secrets that are public defaults or too short (refused outside development mode)."""
+        weak = check_secret(self, "jwt_secret", min_length=JWT_SECRET_MIN_LENGTH)
+        return [weak] if weak else []
 
     def rate_limit_budgets(self) -> Budgets:
         staff = self.rate_limit_per_minute_staff

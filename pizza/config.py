@@ -18,6 +18,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Environments where the public default secrets are accepted (development mode, see pizza/secrets.py).
+DEV_ENVIRONMENTS = frozenset({"local", "ci", "bench"})
 
 
 class PlatformSettings(BaseSettings):
@@ -25,7 +27,11 @@ class PlatformSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PIZZA_", env_file=".env", extra="ignore")
 
-    environment: str = Field("local", description="local | ci | prod; selects nothing by itself, shown in logs")
+    environment: str = Field(
+        "production",
+        description="local | ci | bench: development mode (public default secrets accepted, said at start-up); "
+        "anything else refuses to start with a default or short secret. `pizza` sets local when unset",
+    )
     state_dir: Path = Field(REPO_ROOT / ".pizza", description="local stack state: data, logs, pid files")
 
     # --- local stack ports (ignored when DSNs below point elsewhere) -----------------------------
@@ -69,6 +75,11 @@ class PlatformSettings(BaseSettings):
         return value
 
     # --- resolved values -------------------------------------------------------------------------
+    @property
+    def dev_mode(self) -> bool:
+        """True on a development machine, CI or a bench stack: the public default secrets are accepted."""
+        return self.environment in DEV_ENVIRONMENTS
+
     def local_dsn(self, database: str) -> str:
         auth = self.pg_user + (f":{self.pg_password}" if self.pg_password else "")
         return f"postgresql://{auth}@{self.pg_host}:{self.pg_port}/{database}"

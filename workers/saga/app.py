@@ -29,10 +29,10 @@ from api.domain.delivery.tracking import ensure_indexes
 from api.domain.loyalty import LoyaltyService
 from api.domain.notifications import build_notification_service
 from api.domain.notifications.ops import OpsAlerts
-from api.domain.notifications.settings import NotifySettings
+from api.domain.notifications.settings import NotifySettings, get_notify_settings
 from api.domain.payments import build_payment_service
 from api.domain.payments.providers import GatewayUnavailable
-from api.domain.payments.settings import PaymentSettings
+from api.domain.payments.settings import PaymentSettings, get_payment_settings
 from api.domain.saga import Deadlines, Participants, SagaOrchestrator, SagaSettings, SagaTimer
 from api.domain.saga.repositories import SagaRace
 from pizza.config import PlatformSettings
@@ -42,6 +42,7 @@ from pizza.logs import get_logger
 from pizza.messaging.consumer import ConsumerOptions, EventConsumer
 from pizza.messaging.health import Heartbeat, Readiness, serve
 from pizza.messaging.topics import ensure_topics
+from pizza.secrets import require_secrets
 from workers.saga.purposes import TOPICS, coupons_handler, live_handler, notifications_handler, saga_handler
 
 log = get_logger(__name__)
@@ -92,6 +93,9 @@ class SagaProcess:
     async def open(self) -> None:
         """Open the stores, build the services once, make sure the topics exist, create the consumers."""
         settings, platform = self.settings, self.platform
+        payment_settings = self._payment_settings or get_payment_settings()
+        notify_settings = self._notify_settings or get_notify_settings()
+        require_secrets("saga", platform, payment_settings.weak_secrets() + notify_settings.weak_secrets())
         await self.db.open()
         await ensure_indexes(self.mongo, ttl_hours=self._delivery_settings.tracking_ttl_hours)
         self.payments = payments = build_payment_service(

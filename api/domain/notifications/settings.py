@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pizza.secrets import WeakSecret, check_secret
+
 
 class NotifySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIZZA_NOTIFY_", env_file=".env", extra="ignore")
@@ -47,6 +49,15 @@ class NotifySettings(BaseSettings):
 
     log_collection: str = "notification_log"
     default_channels: list[Literal["email", "sms"]] = Field(default=["email"])
+
+    def weak_secrets(self) -> list[WeakSecret]:
+        """The selected providers' secrets still at their public defaults (pizza.secrets)."""
+        checks = []
+        if self.email_provider == "sendgrid":
+            checks.append(check_secret(self, "sendgrid_api_key", min_length=20, prefix="SG."))
+        if self.sms_provider == "twilio":
+            checks.append(check_secret(self, "twilio_auth_token", min_length=32))
+        return [weak for weak in checks if weak is not None]
 
 
 @lru_cache

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pizza.secrets import WeakSecret, check_secret
+
 
 class PaymentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIZZA_PAYMENTS_", env_file=".env", extra="ignore")
@@ -51,6 +53,16 @@ class PaymentSettings(BaseSettings):
     )
     fraud_outlier_factor: float = Field(5.0, gt=1, description="amount above factor x the user's median -> review")
     fraud_outlier_min_history: int = Field(3, ge=1, description="payments needed before the median rule applies")
+
+    def weak_secrets(self) -> list[WeakSecret]:
+        """The Stripe secrets still at their public defaults, when Stripe is the gateway (pizza.secrets)."""
+        if self.provider != "stripe":
+            return []
+        checks = [
+            check_secret(self, "stripe_api_key", min_length=20, prefix="sk_"),
+            check_secret(self, "stripe_webhook_secret", min_length=20, prefix="whsec_"),
+        ]
+        return [weak for weak in checks if weak is not None]
 
 
 @lru_cache
