@@ -207,7 +207,7 @@ def bench_stack(
     finally:
         gc.collect()  # clients in reference cycles (Kafka producers) close before their servers stop
         if args.keep_stack:
-            progress(f"left running under {stack.state_dir} (stop it: PIZZA_STATE_DIR=... pizza stack down)")
+            progress(f"left running; stop it with: PIZZA_STATE_DIR={stack.state_dir} uv run pizza stack down")
         else:
             stop(stack)
         os.environ.clear()
