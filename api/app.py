@@ -21,8 +21,11 @@ from api.domain.notifications.settings import get_notify_settings
 from api.domain.payments.settings import get_payment_settings
 from api.lib.auth import build_auth
 from api.lib.errors import internal_error_handler, problem_details_plugin
+from api.lib.headers import security_headers_middleware
+from api.lib.preflight import options_middleware
 from api.lib.ratelimit import RateLimitConfig
 from api.lib.requests import request_id_middleware
+from api.lib.strict_schemas import StrictStructSchemaPlugin
 from api.lib.unavailable import unavailable_handlers
 from api.settings import ApiSettings, get_api_settings
 from pizza.config import PlatformSettings, get_platform_settings
@@ -75,9 +78,9 @@ def create_app(settings: ApiSettings | None = None, platform: PlatformSettings |
             "redis": Provide(provide_redis, sync_to_thread=False),
             "mongo": Provide(provide_mongo, sync_to_thread=False),
         },
-        middleware=[request_id_middleware, prometheus.middleware],
+        middleware=[security_headers_middleware, request_id_middleware, prometheus.middleware, options_middleware],
         on_app_init=[auth.on_app_init, rate_limit.on_app_init],
-        plugins=[problem_details_plugin(), LiveChannels(platform.redis), DeliveryPlugin()],
+        plugins=[problem_details_plugin(), StrictStructSchemaPlugin(), LiveChannels(platform.redis), DeliveryPlugin()],
         exception_handlers={Exception: internal_error_handler, **unavailable_handlers()},
         cors_config=CORSConfig(allow_origins=settings.cors_origins),
         openapi_config=OpenAPIConfig(

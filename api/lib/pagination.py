@@ -2,7 +2,8 @@
 
 A cursor is the sort key of the last row of a page, JSON in URL-safe base64. Keyset pages stay fast
 at any depth (no OFFSET scan) and stable while rows are inserted. Cursors are not secret: a client
-that edits one only moves its own window, and a malformed one is a 400, never a 500.
+that edits one only moves its own window, and a malformed one is a 422 (any string fits the
+schema, so the rule is the domain's), never a 500.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TypeVar
 
 import msgspec
 
-from api.lib.errors import BadRequestError
+from api.lib.errors import UnprocessableError
 
 T = TypeVar("T")
 
@@ -23,9 +24,9 @@ def encode_cursor(position: object) -> str:
 
 
 def decode_cursor(cursor: str, into: type[T]) -> T:
-    """Decode a cursor into the given msgspec type; any tampering becomes a 400 problem."""
+    """Decode a cursor into the given msgspec type; any tampering becomes a 422 problem."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return msgspec.json.decode(raw, type=into)
     except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise BadRequestError("the cursor is not one this API issued", extra={"cursor": cursor[:200]}) from exc
+        raise UnprocessableError("the cursor is not one this API issued", extra={"cursor": cursor[:200]}) from exc

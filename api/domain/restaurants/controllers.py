@@ -23,7 +23,7 @@ from api.domain.restaurants.schemas import (
 )
 from api.domain.restaurants.services import RestaurantService
 from api.lib.auth import require_roles
-from api.lib.errors import BadRequestError
+from api.lib.errors import UnprocessableError
 from api.lib.validation import NO_NUL, NOT_BLANK
 
 PUBLIC = {"exclude_from_auth": True}
@@ -34,10 +34,10 @@ SERVICE = {"restaurants": Provide(provide_restaurant_service, sync_to_thread=Fal
 def near_point(lat: float | None, lon: float | None, radius_km: float | None) -> Near | None:
     """A point filter from query parameters: both coordinates or none; a radius needs a point."""
     if (lat is None) != (lon is None):
-        raise BadRequestError("give both lat and lon, or neither")
+        raise UnprocessableError("give both lat and lon, or neither")
     if lat is None or lon is None:
         if radius_km is not None:
-            raise BadRequestError("radius_km needs lat and lon")
+            raise UnprocessableError("radius_km needs lat and lon")
         return None
     return Near(lat=lat, lon=lon, radius_km=radius_km)
 

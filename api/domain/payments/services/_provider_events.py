@@ -1,7 +1,10 @@
 """Provider events (Stripe webhooks): reconcile what happened at the provider outside our own calls.
 
 Each event is applied once: its id is recorded in ``processed_events`` in the same transaction as the
-change it causes, so a redelivered webhook finds it there and does nothing.
+change it causes, so a redelivered webhook finds it there and does nothing. A signature proves only that
+the sender holds the signing secret, so before any state change the event must also describe the stored
+payment: the same PaymentIntent id (``provider_ref``), amount and currency. The metadata that names the
+payment is the sender's claim; the stored row is the truth.
 """
 
 from __future__ import annotations
@@ -11,10 +14,26 @@ from typing import Any
 
 from api.domain.payments import repositories as repo
 from api.domain.payments.services._ledger import OrderNotPayable, PaymentLedger, count
+from pizza.logs import get_logger
+
+log = get_logger(__name__)
 
 WEBHOOK_CONSUMER = "payments.stripe_webhook"
 _STRIPE_EVENT_NS = uuid.UUID("3f1c9a52-7d0b-4f4e-8c61-2a9e5b7d4c30")
+_INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled")
 _APPLIED = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded")
+
+
+def event_mismatch(kind: str, obj: dict[str, Any], row: repo.Row) -> str | None:
+    """Why the event's object is not the stored payment, or None when intent, amount and currency all match."""
+    intent = obj.get("id") if kind in _INTENT_EVENTS else obj.get("payment_intent")
+    if not row["provider_ref"] or intent != row["provider_ref"]:
+        return "payment intent"
+    if obj.get("amount") != row["amount_cents"]:
+        return "amount"
+    if str(obj.get("currency", "")).upper() != str(row["currency"]).upper():
+        return "currency"
+    return None
 
 
 class ProviderEvents:
@@ -36,15 +55,16 @@ class ProviderEvents:
         row: repo.Row | None = None
         try:
             async with self.ledger.tx(user_id) as work:
-                if not await repo.mark_processed(work.conn, WEBHOOK_CONSUMER, message_id):
-                    return "duplicate"
                 row = await repo.get(work.conn, payment_id, lock=True)
                 if row is None:
                     return "ignored: unknown payment"
+                if (mismatch := event_mismatch(kind, obj, row)) is not None:
+                    log.warning("stripe event does not match the payment", payment_id=str(payment_id), field=mismatch)
+                    return f"rejected: {mismatch} does not match the payment"
+                if not await repo.mark_processed(work.conn, WEBHOOK_CONSUMER, message_id):
+                    return "duplicate"
                 if kind == "payment_intent.succeeded":
-                    done = await self.ledger.succeed_in(
-                        work, row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")}
-                    )
+                    done = await self.ledger.succeed_in(work, row, ("PENDING", "REVIEW"), {})
                 elif kind == "charge.refunded":
                     done = await self.ledger.refund_in(
                         work.conn, payment_id, ("SUCCEEDED",), failure_reason="refunded at the provider"
@@ -55,7 +75,7 @@ class ProviderEvents:
                     done = await self.ledger.fail_in(work, row, ("PENDING", "REVIEW"), str(reason), {})
         except OrderNotPayable:
             assert row is not None
-            refunded = await self.ledger.refund_unpayable(row, ("PENDING", "REVIEW"), {"provider_ref": obj.get("id")})
+            refunded = await self.ledger.refund_unpayable(row, ("PENDING", "REVIEW"), {})
             return f"{kind}: order not payable, {refunded.status}"
         count(done, row)
         return f"{kind}: {done['status']}" if done else f"{kind}: no change"

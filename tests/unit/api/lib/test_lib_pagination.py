@@ -5,7 +5,7 @@ import uuid
 import msgspec
 import pytest
 
-from api.lib.errors import BadRequestError
+from api.lib.errors import UnprocessableError
 from api.lib.pagination import decode_cursor, encode_cursor
 
 pytestmark = pytest.mark.unit
@@ -24,7 +24,7 @@ def test_a_cursor_round_trips_its_position_exactly() -> None:
 
 
 @pytest.mark.parametrize("cursor", ["", "%%%", "bm90IGpzb24", encode_cursor(["x", "y"]), encode_cursor([1.0])])
-def test_a_cursor_the_api_did_not_issue_is_a_400(cursor: str) -> None:
-    with pytest.raises(BadRequestError) as caught:
+def test_a_cursor_the_api_did_not_issue_is_a_422(cursor: str) -> None:
+    with pytest.raises(UnprocessableError) as caught:
         decode_cursor(cursor, Position)
-    assert caught.value.status_code == 400
+    assert caught.value.status_code == 422

@@ -12,7 +12,7 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -146,12 +146,23 @@ async def test_admins_review_held_payments_and_approval_pays_the_order(
     assert unknown.status_code == 404
 
 
-async def test_a_signed_stripe_refund_event_is_applied_once(
-    http: httpx.Client, customer: Any, make_restaurant: Callable[..., Any], place_order: Place, saga: Any
-) -> None:
-    order = place_order(customer, make_restaurant().restaurant_id)
-    paid = (await saga(order, customer)).payment
-    event = {
+WEBHOOK_SECRET = "whsec_" + "k" * 32  # the test server's own signing secret
+STRIPE_SERVER = {
+    "PIZZA_PAYMENTS_PROVIDER": "stripe",
+    "PIZZA_PAYMENTS_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "PIZZA_PAYMENTS_STRIPE_API_KEY": "sk_test_" + "k" * 32,
+}
+
+
+@pytest.fixture(scope="module")
+def stripe_http(api_server: Callable[..., Any]) -> Iterator[httpx.Client]:
+    """A server whose gateway is Stripe: the only kind that mounts the webhook."""
+    with api_server("stripe-webhooks", **STRIPE_SERVER) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
+def refund_event(paid: dict[str, Any], user_id: uuid.UUID, **charge: Any) -> dict[str, Any]:
+    return {
         "id": f"evt_{uuid.uuid4().hex[:16]}",
         "object": "event",
         "type": "charge.refunded",
@@ -161,13 +172,24 @@ async def test_a_signed_stripe_refund_event_is_applied_once(
                 "id": "ch_1",
                 "object": "charge",
                 "payment_intent": paid["provider_ref"],
-                "metadata": {"user_id": str(customer.user_id), "payment_id": str(paid["payment_id"])},
+                "amount": paid["amount_cents"],
+                "currency": paid["currency"].lower(),
+                "metadata": {"user_id": str(user_id), "payment_id": str(paid["payment_id"])},
+                **charge,
             }
         },
     }
-    body, headers = signed(event)
-    first = http.post("/payments/webhooks/stripe", content=body, headers=headers)
-    replay = http.post("/payments/webhooks/stripe", content=body, headers=headers)
+
+
+async def test_a_signed_stripe_refund_event_is_applied_once(
+    http: httpx.Client, stripe_http: httpx.Client, customer: Any, make_restaurant: Callable[..., Any],
+    place_order: Place, saga: Any,
+) -> None:  # fmt: skip
+    order = place_order(customer, make_restaurant().restaurant_id)
+    paid = (await saga(order, customer)).payment
+    body, headers = signed(refund_event(paid, customer.user_id), WEBHOOK_SECRET)
+    first = stripe_http.post("/payments/webhooks/stripe", content=body, headers=headers)
+    replay = stripe_http.post("/payments/webhooks/stripe", content=body, headers=headers)
 
     assert first.status_code == 200, first.text
     assert first.json() == {"received": True, "outcome": "charge.refunded: REFUNDED"}
@@ -176,21 +198,57 @@ async def test_a_signed_stripe_refund_event_is_applied_once(
     assert payment["status"] == "REFUNDED"
 
 
-@pytest.mark.parametrize("attack", ["tampered", "wrong secret", "unsigned"])
-def test_unverified_webhooks_are_rejected(http: httpx.Client, attack: str) -> None:
+@pytest.mark.parametrize(
+    ("forged", "field"),
+    [
+        ({"payment_intent": "pi_attacker"}, "payment intent"),
+        ({"amount": 1}, "amount"),
+        ({"currency": "jpy"}, "currency"),
+    ],
+)
+async def test_a_signed_event_that_does_not_match_the_stored_payment_changes_nothing(
+    http: httpx.Client, stripe_http: httpx.Client, customer: Any, make_restaurant: Callable[..., Any],
+    place_order: Place, saga: Any, forged: dict[str, Any], field: str,
+) -> None:  # fmt: skip
+    order = place_order(customer, make_restaurant().restaurant_id)
+    paid = (await saga(order, customer)).payment
+    body, headers = signed(refund_event(paid, customer.user_id, **forged), WEBHOOK_SECRET)
+    response = stripe_http.post("/payments/webhooks/stripe", content=body, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == f"rejected: {field} does not match the payment"
+    [payment] = http.get(f"/orders/{order['order_id']}/payments", headers=customer.headers).json()
+    assert payment["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("attack", ["tampered", "wrong secret", "unsigned", "stale"])
+def test_unverified_webhooks_are_rejected(stripe_http: httpx.Client, attack: str) -> None:
     event = {"id": "evt_x", "object": "event", "type": "charge.refunded", "data": {"object": {}}}
-    body, headers = signed(event, "whsec_attacker" if attack == "wrong secret" else None)
+    body, headers = signed(event, "whsec_attacker" if attack == "wrong secret" else WEBHOOK_SECRET)
     if attack == "tampered":
         body = body.replace(b"evt_x", b"evt_y")
+    if attack == "stale":  # signed correctly, 301 s ago: outside the 300 s window
+        t = int(time.time()) - 301
+        mac = hmac.new(WEBHOOK_SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+        headers["Stripe-Signature"] = f"t={t},v1={mac}"
     if attack == "unsigned":
         headers.pop("Stripe-Signature")
-    response = http.post("/payments/webhooks/stripe", content=body, headers=headers)
+    response = stripe_http.post("/payments/webhooks/stripe", content=body, headers=headers)
     assert response.status_code == 400
-    assert response.json()["type"].endswith("/invalid-webhook-signature")
+    expected = "/validation" if attack == "unsigned" else "/invalid-webhook-signature"  # the header is required
+    assert response.json()["type"].endswith(expected)
 
 
-def test_an_ignored_stripe_event_is_acknowledged(http: httpx.Client) -> None:
-    body, headers = signed({"id": "evt_other", "object": "event", "type": "customer.created", "data": {"object": {}}})
-    response = http.post("/payments/webhooks/stripe", content=body, headers=headers)
+def test_the_webhook_does_not_exist_while_the_gateway_is_simulated(http: httpx.Client) -> None:
+    body, headers = signed({"id": "evt_sim", "object": "event", "type": "charge.refunded", "data": {"object": {}}})
+    assert http.post("/payments/webhooks/stripe", content=body, headers=headers).status_code == 404
+    assert "/payments/webhooks/stripe" not in http.get("/schema/openapi.json").json()["paths"]
+
+
+def test_an_ignored_stripe_event_is_acknowledged(stripe_http: httpx.Client) -> None:
+    body, headers = signed(
+        {"id": "evt_other", "object": "event", "type": "customer.created", "data": {"object": {}}}, WEBHOOK_SECRET
+    )
+    response = stripe_http.post("/payments/webhooks/stripe", content=body, headers=headers)
     assert response.status_code == 200
     assert response.json()["outcome"] == "ignored"

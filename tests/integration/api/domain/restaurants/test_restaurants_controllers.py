@@ -273,8 +273,8 @@ def test_listing_near_a_point_orders_by_distance_within_the_radius(
     assert 1.5 < body["items"][1]["distance_km"] < 3
     unbounded = http.get("/restaurants", params=params).json()["items"]
     assert str(far.restaurant_id) in [r["restaurant_id"] for r in unbounded]
-    assert_problem(http.get("/restaurants", params={"lat": 41.9}), 400)
-    assert_problem(http.get("/restaurants", params={"radius_km": 3}), 400)
+    assert_problem(http.get("/restaurants", params={"lat": 41.9}), 422)
+    assert_problem(http.get("/restaurants", params={"radius_km": 3}), 422)
 
 
 def test_cursor_pagination_walks_every_restaurant_once_best_rated_first(
@@ -300,6 +300,6 @@ def test_cursor_pagination_walks_every_restaurant_once_best_rated_first(
     assert len(seen) == 5
     assert len({r["restaurant_id"] for r in seen}) == 5
     assert [r["rating_avg"] for r in seen] == [4.9, 4.5, 4.5, 3.0, None]
-    assert_problem(http.get("/restaurants", params={"cursor": "not-a-cursor"}), 400)
+    assert_problem(http.get("/restaurants", params={"cursor": "not-a-cursor"}), 422)
     near_cursor = http.get("/restaurants", params={"city": city, "limit": 1}).json()["next_cursor"]
     assert_problem(http.get("/restaurants", params={"cursor": near_cursor, "lat": 1, "lon": 1}), 400)

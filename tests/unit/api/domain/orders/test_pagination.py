@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from api.domain.orders.pagination import Position, parse_cursor
-from api.lib.errors import BadRequestError
+from api.lib.errors import UnprocessableError
 from api.lib.pagination import encode_cursor
 
 pytestmark = pytest.mark.unit
@@ -25,5 +25,5 @@ def test_a_position_survives_the_round_trip_through_its_cursor() -> None:
     ["not-base64!!", "aGVsbG8", encode_cursor(["2026-03-01T12:30:00", str(uuid.uuid4())]), encode_cursor([1, 2])],
 )
 def test_a_forged_or_damaged_cursor_is_a_bad_request(token: str) -> None:
-    with pytest.raises(BadRequestError):
+    with pytest.raises(UnprocessableError):
         parse_cursor(token)
