@@ -56,6 +56,11 @@ class ApiSettings(BaseSettings):
     search_backend: Literal["postgres"] = Field("postgres", description="implementation behind SearchBackend")
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
 
+    ops_token: SecretStr | None = Field(
+        None,
+        description="bearer token for /metrics and /ready's checks; unset: only direct loopback callers see them",
+    )
+
     def weak_secrets(self) -> list[WeakSecret]:
         """The API's own secrets that are public defaults or too short (refused outside development mode)."""
         weak = check_secret(self, "jwt_secret", min_length=JWT_SECRET_MIN_LENGTH)

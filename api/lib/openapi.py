@@ -4,7 +4,8 @@ Litestar documents only a generic JSON 400. Clients (and the schemathesis run in
 need to know which error statuses an operation can answer and that they are
 ``application/problem+json`` documents, so after all routes are registered every operation gets:
 400 and 429 always; 401 on authenticated operations and on any write; 403 on authenticated
-operations; 404 when the path names a resource; 409 and 422 on writes. Statuses an operation
+operations; 404 when the path names a resource; 409 and 422 on writes; 422 on reads whose query has a
+rule the schema cannot say (a ``cursor`` this API must have issued, ``lat`` only with ``lon``). Statuses an operation
 documents itself are kept.
 """
 
@@ -44,6 +45,7 @@ DESCRIPTIONS = {
     429: "Rate limit exceeded (see Retry-After and RateLimit-* headers)",
 }
 WRITES = {"post", "put", "patch", "delete"}
+RULED_QUERY = {"cursor", "lat", "lon", "radius_km"}  # values the schema allows but a rule may refuse: 422
 
 
 def problem_statuses(method: str, operation: Operation, has_path_params: bool) -> set[int]:
@@ -55,6 +57,8 @@ def problem_statuses(method: str, operation: Operation, has_path_params: bool) -
         statuses |= {401, 409, 422}
     if has_path_params:
         statuses.add(404)
+    if {getattr(p, "name", None) for p in operation.parameters or []} & RULED_QUERY:
+        statuses.add(422)
     return statuses
 
 

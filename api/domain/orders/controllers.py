@@ -43,6 +43,7 @@ class CartController(Controller):
     @post("/quote", operation_id="QuoteCart", status_code=HTTP_200_OK, summary="Price a cart on the server")
     async def quote(self, request: AuthedRequest, orders: OrderService, data: Cart) -> Quote:
         """Menu prices, sizes, toppings, availability, opening hours, delivery fee and coupon, as an order would."""
+        data.require_one_address()
         return await orders.quote(request.user, data)
 
 
@@ -61,6 +62,7 @@ class OrderController(Controller):
     async def create_order(
         self, request: AuthedRequest, orders: OrderService, data: Cart, idempotency_key: IdempotencyKey
     ) -> Response[Order]:
+        data.require_one_address()
         order, created = await orders.create(request.user, data, idempotency_key)
         return Response(order, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

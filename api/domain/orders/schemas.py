@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta, Struct
 
+from api.lib.errors import UnprocessableError
 from pizza.contracts.events import OrderStatus
 
 Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]  # not blank
@@ -48,9 +49,10 @@ class Cart(Struct, forbid_unknown_fields=True):
     address: DeliveryAddress | None = None
     coupon_code: CouponCode | None = None
 
-    def __post_init__(self) -> None:
+    def require_one_address(self) -> None:
+        """A rule between two fields the schema cannot say, so a 422 (not a validation 400)."""
         if (self.address_id is None) == (self.address is None):
-            raise ValueError("give exactly one of `address_id` (a saved address) or `address`")
+            raise UnprocessableError("give exactly one of `address_id` (a saved address) or `address`")
 
 
 class PricedItem(Struct):

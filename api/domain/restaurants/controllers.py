@@ -56,7 +56,7 @@ class RestaurantController(Controller):
         open_now: Annotated[bool, Parameter(description="only restaurants open now in their own time zone")] = False,
         lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
         lon: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
-        radius_km: Annotated[float | None, Parameter(gt=0, le=500)] = None,
+        radius_km: Annotated[float | None, Parameter(ge=0.1, le=500)] = None,
         cursor: Annotated[
             str | None, Parameter(max_length=500, pattern=NO_NUL, description="next_cursor of the previous page")
         ] = None,

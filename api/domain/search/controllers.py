@@ -36,7 +36,7 @@ class SearchController(Controller):
         open_now: bool = False,
         lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
         lon: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
-        radius_km: Annotated[float | None, Parameter(gt=0, le=500)] = None,
+        radius_km: Annotated[float | None, Parameter(ge=0.1, le=500)] = None,
         limit: Annotated[int, Parameter(ge=1, le=50, description="hits of each kind")] = 20,
     ) -> SearchResults:
         """Ranked by text relevance, then rating, then distance; unavailable dishes are left out."""

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from msgspec import Struct
 
 
 @dataclass
@@ -8,7 +10,6 @@ class Health:
     status: str
 
 
-@dataclass
-class Readiness:
+class Readiness(Struct, omit_defaults=True):
     status: str
-    checks: dict[str, str] = field(default_factory=dict)
+    checks: dict[str, str] | None = None  # per store; only for ops callers (see access); omitted otherwise
