@@ -4,7 +4,7 @@ assignment with an atomic claim, tracking history (MongoDB) and live order updat
 from api.domain.delivery.controllers import RiderController, TrackingController
 from api.domain.delivery.live import LiveChannels, LiveFeed, RedisFeed, order_channel, rider_channel
 from api.domain.delivery.plugin import DeliveryPlugin
-from api.domain.delivery.services import DeliveryService
+from api.domain.delivery.services import DeliveryService, assigned_rider
 
 controllers = [RiderController, TrackingController]
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "LiveChannels",
     "LiveFeed",
     "RedisFeed",
+    "assigned_rider",
     "controllers",
     "order_channel",
     "rider_channel",

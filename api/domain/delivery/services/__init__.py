@@ -9,7 +9,8 @@ One job a module: the riders' shifts and positions, assigning riders to ready or
 status moves, and what a customer may follow of an order.
 """
 
+from api.domain.delivery.services._assignment_check import assigned_rider
 from api.domain.delivery.services._order_tracking import TERMINAL
 from api.domain.delivery.services._service import DeliveryService
 
-__all__ = ["TERMINAL", "DeliveryService"]
+__all__ = ["TERMINAL", "DeliveryService", "assigned_rider"]

@@ -7,10 +7,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from pymongo.asynchronous.database import AsyncDatabase
 
 from api.db import Databases
 from api.domain.coupons import CouponContext, CouponService
+from api.domain.delivery import assigned_rider
 from api.domain.orders import schemas
 from api.domain.orders.idempotency import request_hash
 from api.domain.orders.metrics import COUPONS, ORDERS_PLACED, PROJECTION_FAILURES
@@ -231,7 +233,8 @@ class OrderService:
         """Whose shard holds the order, and the restaurant a staff member is limited to.
 
         Customers only ever reach their own shard; staff, riders and admins find the owner in the
-        projection. Orders a caller may not see are reported as absent (404), never as forbidden.
+        projection. Orders a caller may not see are reported as absent (404), never as forbidden: a
+        rider sees only READY or PICKED_UP orders assigned to them (checked by ``_check_rider``).
         """
         if user.role == "customer":
             return user.user_id, None
@@ -247,10 +250,17 @@ class OrderService:
             raise NotFoundError(f"there is no order {order_id}")
         return row["user_id"], None
 
+    @staticmethod
+    async def _check_rider(conn: psycopg.AsyncConnection, user: CurrentUser, order_id: uuid.UUID) -> None:
+        """A rider reaches only the orders assigned to them (the shard's delivery row); others get 404."""
+        if user.role == "rider" and await assigned_rider(conn, order_id) != user.user_id:
+            raise NotFoundError(f"there is no order {order_id}")
+
     async def get(self, user: CurrentUser, order_id: uuid.UUID) -> schemas.Order:
         owner, restaurant_id = await self._owner(user, order_id)
         created_at = created_at_of(order_id)
         async with self.db.pool_for_user(owner).connection() as conn:
+            await self._check_rider(conn, user, order_id)
             repo = OrderRepository(conn)
             row = await repo.get(order_id, created_at) if created_at else None
             if row is None or row["user_id"] != owner or (restaurant_id and row["restaurant_id"] != restaurant_id):
@@ -287,6 +297,7 @@ class OrderService:
     ) -> schemas.Order:
         owner, restaurant_id = await self._owner(user, order_id)
         async with self.db.user_tx(owner) as conn:
+            await self._check_rider(conn, user, order_id)
             result = await change_status_in_tx(
                 conn,
                 user_id=owner,

@@ -37,6 +37,20 @@ def shard_rows(stack: PlatformSettings, user_id: uuid.UUID, sql: str, *params: A
         return conn.execute(sql, params).fetchall()
 
 
+def assign_rider(stack: PlatformSettings, customer: ApiUser, order_id: str, rider: ApiUser) -> None:
+    """Record the rider as the order's delivery, as the delivery domain's assignment writes it."""
+    with psycopg.connect(stack.catalog) as conn:
+        shard = ShardMap.load(conn).shard_for_user(customer.user_id)
+    with psycopg.connect(stack.shards[shard]) as conn:
+        conn.execute(
+            """INSERT INTO deliveries (delivery_id, order_id, user_id, restaurant_id, rider_id, city, pickup_km,
+                                       eta_minutes)
+               SELECT gen_random_uuid(), order_id, user_id, restaurant_id, %s, 'berlin', 1.0, 10.0
+                 FROM orders WHERE order_id = %s""",
+            (rider.user_id, order_id),
+        )
+
+
 def test_the_full_journey_from_pending_to_delivered(
     stack: PlatformSettings,
     http: httpx.Client,
@@ -60,7 +74,8 @@ def test_the_full_journey_from_pending_to_delivered(
     assert promised - changed == timedelta(minutes=25)
     move_order(staff, order_id, "PREPARING")
     move_order(staff, order_id, "READY")
-    assert http.get(f"/orders/{order_id}", headers=rider.headers).status_code == 200  # ready: riders may look
+    assign_rider(stack, customer, order_id, rider)
+    assert http.get(f"/orders/{order_id}", headers=rider.headers).status_code == 200  # ready: its rider may look
     move_order(rider, order_id, "PICKED_UP")
     delivered = move_order(rider, order_id, "DELIVERED")
 
@@ -124,6 +139,7 @@ def test_illegal_transitions_are_a_409_problem_and_change_nothing(
 
 
 def test_legal_moves_by_the_wrong_role_are_forbidden(
+    stack: PlatformSettings,
     http: httpx.Client,
     admin: ApiUser,
     customer: ApiUser,
@@ -146,7 +162,43 @@ def test_legal_moves_by_the_wrong_role_are_forbidden(
     move_order(staff, order_id, "PREPARING")
     move_order(staff, order_id, "READY")
     assert attempt(staff, "PICKED_UP") == 403  # the rider picks up
+    assign_rider(stack, customer, order_id, rider)
     assert attempt(rider, "PICKED_UP") == 200
+
+
+def test_a_rider_reads_and_moves_only_the_orders_assigned_to_them(
+    stack: PlatformSettings,
+    http: httpx.Client,
+    admin: ApiUser,
+    customer: ApiUser,
+    rider: ApiUser,
+    make_user: Callable[..., ApiUser],
+    restaurant: ApiRestaurant,
+    place_order: Action,
+    move_order: Action,
+) -> None:
+    other_rider = make_user("rider")
+    order_id = place_order(customer, restaurant.restaurant_id)["order_id"]
+    for status in ("PAID", "ACCEPTED", "PREPARING", "READY"):
+        move_order(admin, order_id, status)
+
+    def read(user: ApiUser) -> int:
+        return http.get(f"/orders/{order_id}", headers=user.headers).status_code
+
+    def move(user: ApiUser, status: str) -> httpx.Response:
+        return http.post(f"/orders/{order_id}/status", json={"status": status}, headers=user.headers)
+
+    assert read(rider) == 404  # READY but nobody's yet: no rider sees the customer's address
+    assert move(rider, "PICKED_UP").status_code == 404
+    assign_rider(stack, customer, order_id, rider)
+    assert read(other_rider) == 404
+    refused = move(other_rider, "PICKED_UP")
+    assert refused.status_code == 404
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert read(rider) == 200
+    assert move(rider, "PICKED_UP").status_code == 200
+    assert move(other_rider, "DELIVERED").status_code == 404
+    assert move(rider, "DELIVERED").status_code == 200
 
 
 def test_eta_is_only_given_when_accepting_or_preparing(
