@@ -8,12 +8,15 @@ operation: existing rows are changes of kind ``s`` (state) that lose every tie a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from pipelines.transforms.types import SPARK_TYPES
 from pizza.contracts.curated import LINEAGE, PARTITION_DATE, ColumnType, CuratedTable
+from pizza.crypto.pseudonyms import pseudonym, pseudonym_key
 
 # Among changes with the same lsn (one statement touching a row twice is not possible, but replays and
 # the state itself are), the later kind wins: state < snapshot < insert < update < delete.
@@ -27,19 +30,26 @@ def _typed(value: Column, kind: ColumnType) -> Column:
     return value.cast(SPARK_TYPES[kind])
 
 
+def _pseudonyms(key: bytes) -> Callable[[Column], Column]:
+    """A column -> its keyed pseudonym (``pizza.crypto.pseudonyms``); Spark has no HMAC of its own."""
+    return F.udf(lambda value: pseudonym(key, value), T.StringType())
+
+
 def _source_name(table: CuratedTable, column: str) -> str:
-    for source, target in table.hashed.items():
+    for source, target in table.pseudonymised.items():
         if target == column:
             return source
     return column
 
 
-def parse_changes(raw: DataFrame, table: CuratedTable) -> DataFrame:
+def parse_changes(raw: DataFrame, table: CuratedTable, hmac_key: bytes | None = None) -> DataFrame:
     """Raw rows of ``table`` -> typed business columns + lineage + ``_op``/``_offset``.
 
     Keys come from ``pk`` (present for every op, deletes included); other columns from ``after``.
-    Columns the contract hashes are hashed here, and columns it drops are never parsed.
+    Contact columns the contract pseudonymises become keyed HMACs here (under ``hmac_key``, by default the
+    environment's ``PIZZA_PRIVACY_PSEUDONYM_KEY``), and columns it drops are never parsed.
     """
+    hmac = _pseudonyms(hmac_key or pseudonym_key()) if table.pseudonymised else None
     wanted = [_source_name(table, c) for c in table.business_columns]
     after = F.from_json("after", T.StructType([T.StructField(c, T.StringType()) for c in wanted]))
     key = F.from_json("pk", T.StructType([T.StructField(c, T.StringType()) for c in table.primary_key]))
@@ -49,10 +59,10 @@ def parse_changes(raw: DataFrame, table: CuratedTable) -> DataFrame:
         source = _source_name(table, name)
         if name in table.primary_key:
             value = F.coalesce(F.col("k")[name], F.col("a")[name])
-        elif source == "email":
-            value = F.sha2(F.lower(F.trim(F.col("a")[source])), 256)
-        elif source != name:
-            value = F.sha2(F.col("a")[source], 256)
+        elif hmac is not None and source == "email":
+            value = hmac(F.lower(F.trim(F.col("a")[source])))  # as pizza.crypto.pseudonyms.normalised_email
+        elif hmac is not None and source != name:
+            value = hmac(F.col("a")[source])
         else:
             value = F.col("a")[name]
         columns.append(_typed(value, kind).alias(name))

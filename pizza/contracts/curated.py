@@ -5,8 +5,10 @@ Curated table = the Postgres table's current state per primary key, typed:
 * uuid -> ``string``; text/char -> ``string``; timestamptz -> ``timestamp`` (UTC, microseconds);
   jsonb -> ``json`` (JSON text in a string column); bigint/integer/double/boolean as is;
   numeric -> ``double``.
-* ``password_hash`` is dropped; ``email``/``phone`` become ``email_sha256``/``phone_sha256``
-  (hex SHA-256 of the lower-cased, trimmed e-mail / of the phone text as stored).
+* ``password_hash`` is dropped (the relay already withholds it, ``pizza.contracts.privacy``);
+  ``email``/``phone`` become the keyed pseudonyms ``email_hmac``/``phone_hmac`` (hex HMAC-SHA256 under
+  ``PIZZA_PRIVACY_PSEUDONYM_KEY`` of the lower-cased, trimmed e-mail / of the phone text as stored,
+  ``pizza.crypto.pseudonyms``): a join key for analytics that nobody without the key can reverse.
 * plus lineage: ``_shard`` (source shard, ``catalog`` for catalog tables), ``_lsn`` (WAL position of the
   change that produced the row), ``_commit_ts`` (its commit time).
 * plus the partition column ``date`` (the business date: UTC date of ``date_column``, which never changes
@@ -26,7 +28,9 @@ from typing import Literal
 
 import pyarrow as pa
 
-CURATED_SCHEMA_VERSION = 2
+CURATED_SCHEMA_VERSION = 3
+# v3: users.email_sha256, phone_sha256 (unsalted, so brute-forceable) became the keyed pseudonyms
+# email_hmac, phone_hmac; a curated users table of v2 is rebuilt by a backfill.
 # v2 (additive): orders.estimated_ready_at; payments.fraud_score, fraud_reasons, review_decision, reviewed_at,
 # refunded_at; restaurants.rating_sum. Columns the source lacks in older changes are null.
 
@@ -69,7 +73,7 @@ class CuratedTable:
     date_column: str  # the business date: a column that never changes for a row
     business_columns: Columns
     dropped: tuple[str, ...] = ()  # source columns never copied (secrets)
-    hashed: dict[str, str] = field(default_factory=dict)  # source column -> curated sha256 column
+    pseudonymised: dict[str, str] = field(default_factory=dict)  # source column -> curated keyed-HMAC column
 
     @property
     def columns(self) -> Columns:
@@ -172,11 +176,11 @@ USERS = CuratedTable(
     primary_key=("user_id",),
     date_column="created_at",
     business_columns=columns(
-        "user_id string, email_sha256 string, name string, phone_sha256 string, role string, "
+        "user_id string, email_hmac string, name string, phone_hmac string, role string, "
         "restaurant_id string, city string, loyalty_points int, created_at timestamp, updated_at timestamp"
     ),
     dropped=("password_hash",),
-    hashed={"email": "email_sha256", "phone": "phone_sha256"},
+    pseudonymised={"email": "email_hmac", "phone": "phone_hmac"},
 )
 
 USER_ADDRESSES = CuratedTable(

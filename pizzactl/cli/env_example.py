@@ -30,6 +30,7 @@ from pipelines.marts import DbtSettings
 from pipelines.recommendations.settings import RecommendationSettings
 from pipelines.settings import AirflowSettings, PipelineSettings
 from pizza.config import REPO_ROOT, PlatformSettings
+from pizza.crypto.pseudonyms import PrivacySettings
 from pizzactl.demo.settings import DemoSettings
 from streaming.settings import CdcSettings, LakeSinkSettings
 
@@ -45,6 +46,7 @@ SETTINGS: tuple[tuple[type[BaseSettings], str], ...] = (
     (SagaSettings, "the order saga worker"),
     (CdcSettings, "the CDC relay: Postgres WAL to Kafka"),
     (LakeSinkSettings, "the lake sink: Kafka to Parquet"),
+    (PrivacySettings, "personal data downstream of Postgres: pseudonym keys"),
     (PipelineSettings, "batch pipelines: Spark, windows, archival, warehouse loaders"),
     (AirflowSettings, "the local Airflow"),
     (RecommendationSettings, "recommendations: training, gate, feeds"),

@@ -156,9 +156,9 @@ class _Generator:
             signed_up = start + timedelta(days=self.rng.uniform(-30, self.days - 2))
             user = {
                 "user_id": self.uid(),
-                "email_sha256": _sha(f"customer{i}@example.com"),
+                "email_hmac": _sha(f"customer{i}@example.com"),
                 "name": f"Customer {i}",
-                "phone_sha256": _sha(f"+100000{i:04d}"),
+                "phone_hmac": _sha(f"+100000{i:04d}"),
                 "role": "customer",
                 "restaurant_id": None,
                 "city": city.name,
@@ -190,9 +190,9 @@ class _Generator:
             )
         staff = {
             "user_id": self.uid(),
-            "email_sha256": _sha("staff@example.com"),
+            "email_hmac": _sha("staff@example.com"),
             "name": "Staff",
-            "phone_sha256": None,
+            "phone_hmac": None,
             "role": "restaurant_staff",
             "restaurant_id": restaurants[0]["restaurant_id"],
             "city": restaurants[0]["city"],

@@ -78,7 +78,7 @@ customers as (
         user_id as customer_id,
         home_city,
         signed_up_at,
-        email_sha256,
+        email_hmac,
         loyalty_points
 
     from users
@@ -92,7 +92,7 @@ final as (
         customers.customer_id,
         customers.home_city,
         customers.signed_up_at,
-        customers.email_sha256,
+        customers.email_hmac,
         customers.loyalty_points,
 
         first_orders.first_order_city,

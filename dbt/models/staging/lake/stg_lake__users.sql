@@ -14,8 +14,8 @@ renamed as (
         cast(restaurant_id as {{ dbt.type_string() }}) as staff_restaurant_id,
 
         ---------- personal data, already pseudonymised by the loader
-        email_sha256,
-        phone_sha256,
+        email_hmac,
+        phone_hmac,
 
         ---------- text
         lower(role) as user_role,

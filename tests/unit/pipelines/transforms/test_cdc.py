@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -79,7 +80,7 @@ def test_parse_types_every_column_by_the_contract(spark: SparkSession) -> None:
     assert row["delivery_lat"] is None
 
 
-def test_users_lose_the_password_and_keep_only_hashes_of_email_and_phone(spark: SparkSession) -> None:
+def test_users_lose_the_password_and_keep_only_keyed_pseudonyms_of_email_and_phone(spark: SparkSession) -> None:
     user = {
         "user_id": "u1",
         "email": " Ann@Example.COM",
@@ -91,12 +92,14 @@ def test_users_lose_the_password_and_keep_only_hashes_of_email_and_phone(spark: 
         "created_at": CREATED,
         "updated_at": CREATED,
     }
-    row = parse_changes(raw(spark, [("c", "users", 5, {"user_id": "u1"}, user, 0)]), USERS).first()
+    key = b"k" * 32
+    row = parse_changes(raw(spark, [("c", "users", 5, {"user_id": "u1"}, user, 0)]), USERS, key).first()
     assert row is not None
     assert "password_hash" not in row.asDict()
     assert "email" not in row.asDict()
-    assert row["email_sha256"] == hashlib.sha256(b"ann@example.com").hexdigest()
-    assert row["phone_sha256"] == hashlib.sha256(b"+4915").hexdigest()
+    assert row["email_hmac"] == hmac.new(key, b"ann@example.com", hashlib.sha256).hexdigest()
+    assert row["phone_hmac"] == hmac.new(key, b"+4915", hashlib.sha256).hexdigest()
+    assert row["phone_hmac"] != hashlib.sha256(b"+4915").hexdigest()  # not recomputable without the key
 
 
 def test_latest_change_by_lsn_wins_and_deletes_remove_the_key(spark: SparkSession) -> None:
