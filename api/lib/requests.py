@@ -34,6 +34,11 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, send_wrapper)
+        except Exception as exc:
+            # raised inside (the auth middleware refusing a token): the app's exception handler answers
+            # it further out, so log the status it will send, not a 500 that never reaches the client
+            status = getattr(exc, "status_code", 500)
+            raise
         finally:
             log.info(
                 "request",

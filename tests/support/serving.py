@@ -31,6 +31,9 @@ CHEAP_HASHING = {
     "PIZZA_API_PASSWORD_HASH_PARALLELISM": "1",
 }
 UNLIMITED = {"PIZZA_API_RATE_LIMIT_PER_MINUTE_IP": "1000000", "PIZZA_API_RATE_LIMIT_PER_MINUTE_USER": "1000000"}
+# The session's actors (admin, customers) log in once; their access tokens must outlive the whole run,
+# not the production 15 minutes, or every test after the first quarter-hour is refused.
+SESSION_LONG_TOKENS = {"PIZZA_API_ACCESS_TOKEN_MINUTES": "1440"}
 
 
 def free_port() -> int:
@@ -89,11 +92,18 @@ def serve_process(
 
 
 def api_environment(metrics_dir: Path, **env: str) -> dict[str, str]:
-    """The test environment for a served API: no rate limits, cheap hashing, its own metrics folder."""
+    """The test environment for a served API: no rate limits, session-long tokens, cheap hashing, its own metrics."""
     metrics_dir.mkdir(parents=True, exist_ok=True)
     for stale in metrics_dir.glob("*.db"):
         stale.unlink()
-    return {**os.environ, **UNLIMITED, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **CHEAP_HASHING, **env}
+    return {
+        **os.environ,
+        **UNLIMITED,
+        **SESSION_LONG_TOKENS,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        **CHEAP_HASHING,
+        **env,
+    }
 
 
 @contextlib.contextmanager
