@@ -4,7 +4,8 @@ Each event is applied once: its id is recorded in ``processed_events`` in the sa
 change it causes, so a redelivered webhook finds it there and does nothing. A signature proves only that
 the sender holds the signing secret, so before any state change the event must also describe the stored
 payment: the same PaymentIntent id (``provider_ref``), amount and currency. The metadata that names the
-payment is the sender's claim; the stored row is the truth.
+payment is the sender's claim; the stored row is the truth. A payment whose charge call never came back
+has no ``provider_ref`` yet; its event is accepted on amount and currency and then records the intent id.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _APPLIED = ("payment_intent.succeeded", "payment_intent.payment_failed", "paymen
 def event_mismatch(kind: str, obj: dict[str, Any], row: repo.Row) -> str | None:
     """Why the event's object is not the stored payment, or None when intent, amount and currency all match."""
     intent = obj.get("id") if kind in _INTENT_EVENTS else obj.get("payment_intent")
-    if not row["provider_ref"] or intent != row["provider_ref"]:
+    if not intent or (row["provider_ref"] and intent != row["provider_ref"]):
         return "payment intent"
     if obj.get("amount") != row["amount_cents"]:
         return "amount"

@@ -11,7 +11,7 @@ from api.domain.restaurants.controllers import near_point
 from api.domain.restaurants.menu_store import as_utc, to_menu
 from api.domain.restaurants.schemas import Menu, MenuItem, RestaurantCreate
 from api.domain.restaurants.services import check_menu, check_opening_hours, dish_rows
-from api.lib.errors import BadRequestError
+from api.lib.errors import BadRequestError, UnprocessableError
 
 pytestmark = pytest.mark.unit
 
@@ -107,5 +107,5 @@ def test_a_point_filter_needs_both_coordinates_and_a_radius_needs_a_point() -> N
     assert near is not None
     assert (near.lat, near.lon, near.radius_km) == (41.9, 12.5, 3.0)
     for args in ((41.9, None, None), (None, 12.5, None), (None, None, 5.0)):
-        with pytest.raises(BadRequestError):
+        with pytest.raises(UnprocessableError):
             near_point(*args)
