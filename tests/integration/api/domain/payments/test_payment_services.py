@@ -258,8 +258,15 @@ def stripe_event(kind: str, payment: dict[str, Any], **obj: Any) -> dict[str, An
         "id": f"evt_{uuid.uuid4().hex[:16]}",
         "object": "event",
         "type": kind,
-        "data": {"object": {"id": "pi_from_stripe", "amount": payment["amount_cents"],
-                            "currency": str(payment["currency"]).lower(), "metadata": meta, **obj}},
+        "data": {
+            "object": {
+                "id": "pi_from_stripe",
+                "amount": payment["amount_cents"],
+                "currency": str(payment["currency"]).lower(),
+                "metadata": meta,
+                **obj,
+            }
+        },
     }
 
 
