@@ -104,6 +104,8 @@ class ParquetLakeSink:
     def add(self, topic: str, partition: int, offset: int, row: dict[str, Any] | None, size: int) -> bool:
         """Buffer a row (None: an offset with nothing to write, e.g. dead-lettered). True if due now."""
         buffer = self.buffers[(topic, partition)]  # KeyError: not assigned to this sink
+        if not buffer.empty and offset <= buffer.last_offset:
+            return False  # already buffered: a partition's offsets only grow within one assignment
         if buffer.empty:
             buffer.first_offset = offset
             buffer.opened_at = time.monotonic()

@@ -31,6 +31,8 @@ log = get_logger(__name__)
 
 BROKER_CHECK_S = 5.0
 """How often the loop asks the broker for metadata, to know it answers even when no message arrives."""
+MAX_MESSAGES_PER_POLL = 1000
+"""Messages handled before the loop looks at due batches, readiness and the heartbeat again."""
 OVERDUE_GRACE_S = 30.0
 """A batch open this long past ``max_age_s`` is stuck, not just slow."""
 
@@ -84,16 +86,27 @@ class LakeSinkApp:
 
     # --- the loop -----------------------------------------------------------------------------------
     def poll_once(self) -> int:
-        """Consume what is there, write every batch that is due; the number of messages consumed."""
-        messages = self.consumer.consume(num_messages=1000, timeout=self.settings.poll_timeout_s)
-        for message in messages:
+        """Consume what is there, write every batch that is due; the number of messages consumed.
+
+        One ``poll`` per message, each handled before the next: the rebalance callbacks run inside a poll,
+        so every message is seen under the assignment it was fetched for. A batch ``consume`` that spans a
+        rebalance can return messages of the revoked assignment after the new one began
+        (confluent-kafka-python#1013); they would enter a fresh buffer out of order, and a batch written
+        from them could commit past offsets not yet in the lake.
+        """
+        consumed, timeout = 0, self.settings.poll_timeout_s
+        while consumed < MAX_MESSAGES_PER_POLL:
+            message = self.consumer.poll(timeout)
+            if message is None:
+                break
             self._handle(message)
+            consumed, timeout = consumed + 1, 0.0
         for topic, partition in self.sink.due():
             self._flush(topic, partition)
         obs.LAKE_BUFFERED_ROWS.set(self.sink.buffered_rows)
         self._check_broker()
         self.heartbeat.beat()
-        return len(messages)
+        return consumed
 
     def _check_broker(self) -> None:
         now = time.monotonic()

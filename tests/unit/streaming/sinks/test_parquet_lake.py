@@ -165,3 +165,13 @@ def test_shutdown_does_not_flush_a_batch_being_rewritten(tmp_path: Path) -> None
     again.assign(TOPIC, 0, committed=0)
     feed(again, range(0, 2))
     assert again.pending() == []  # its end is fixed by the lake; the next owner finishes it
+
+
+def test_an_offset_already_buffered_is_not_buffered_twice(tmp_path: Path) -> None:
+    sink = make_sink(tmp_path)
+    sink.assign(TOPIC, 0, committed=None)
+    feed(sink, range(0, 5))
+    feed(sink, range(2, 7))  # a re-delivery overlapping the buffer
+    result = sink.flush(TOPIC, 0)
+    assert (result.next_offset, result.rows) == (7, 7)
+    assert [r["kafka_offset"] for r in lake_rows(tmp_path)] == list(range(7))
