@@ -145,6 +145,27 @@ def wait_for_cdc(platform: PlatformSettings, timeout: float = 300.0) -> None:
     raise typer.Exit(1)
 
 
+def wait_for_lake(platform: PlatformSettings, timeout: float = 300.0) -> None:
+    """Until the lake sink has made durable every message on the cdc topics.
+
+    Each topic partition reaches the lake on its own, so compacting earlier could find an order's status
+    changes and payment without the order itself (its dbt relationships tests would fail).
+    """
+    from streaming.consumers.cdc_to_lake.lag import sink_lag
+    from streaming.settings import get_lake_sink_settings
+
+    settings = get_lake_sink_settings()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        behind = {name: n for name, n in sink_lag(platform, settings).items() if n}
+        if not behind:
+            return
+        console.print(f"  lake sink still writing: {sum(behind.values()):,} messages in {len(behind)} partitions")
+        time.sleep(3)
+    console.print(f"[red]the lake sink did not catch up within {timeout:.0f} s: see `pizza lake status`[/red]")
+    raise typer.Exit(1)
+
+
 def run_demo(history_orders: int | None, live_orders: int | None, pipelines: bool) -> None:
     from pipelines.synthetic.world import build_world
     from pizza.db.migrate import migrate_all
@@ -247,7 +268,7 @@ def run_demo(history_orders: int | None, live_orders: int | None, pipelines: boo
 
     with steps.step("change-data capture: every committed change on Kafka and in the lake"):
         wait_for_cdc(platform)
-        time.sleep(float(os.environ["PIZZA_LAKE_SINK_MAX_AGE_S"]) * 2 + 2)  # the sink rolls its open files
+        wait_for_lake(platform)
 
     if pipelines:
         with steps.step("pipelines through Airflow: compaction -> facts -> warehouse -> dbt -> recommendations"):

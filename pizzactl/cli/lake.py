@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from pizza.config import get_platform_settings
 from pizza.logs import configure_logging
 from pizzactl.cli.cdc import stop_on_signals
 
 app = typer.Typer(no_args_is_help=True, help="The raw lake: cdc.* topics -> Parquet files.")
+console = Console()
 
 
 @app.command()
@@ -33,3 +36,20 @@ def sink(
         app_.run(stop_on_signals(), idle_exit_s=idle_exit)
     finally:
         app_.close()
+
+
+@app.command()
+def status() -> None:
+    """Per topic partition: messages on Kafka the sink has not yet made durable in the lake (exit 1 if any)."""
+    from streaming.consumers.cdc_to_lake.lag import sink_lag
+    from streaming.settings import get_lake_sink_settings
+
+    lag = sink_lag(get_platform_settings(), get_lake_sink_settings())
+    behind = {name: n for name, n in lag.items() if n}
+    if behind:
+        table = Table("topic partition", "messages not in the lake yet")
+        for name, n in behind.items():
+            table.add_row(name, f"{n:,}")
+        console.print(table)
+    console.print(f"{len(lag) - len(behind)} of {len(lag)} topic partitions wholly in the lake")
+    raise typer.Exit(1 if any(lag.values()) else 0)
