@@ -41,7 +41,7 @@ def sink(
 @app.command()
 def status() -> None:
     """Per topic partition: messages on Kafka the sink has not yet made durable in the lake (exit 1 if any)."""
-    from streaming.consumers.cdc_to_lake.lag import sink_lag
+    from streaming.consumers.cdc_to_lake.lag import COUNT_CAP, sink_lag
     from streaming.settings import get_lake_sink_settings
 
     lag = sink_lag(get_platform_settings(), get_lake_sink_settings())
@@ -51,5 +51,5 @@ def status() -> None:
         for name, n in behind.items():
             table.add_row(name, f"{n:,}")
         console.print(table)
-    console.print(f"{len(lag) - len(behind)} of {len(lag)} topic partitions wholly in the lake")
+    console.print(f"{len(lag) - len(behind)} of {len(lag)} topic partitions wholly in the lake (counts stop at {COUNT_CAP:,})")
     raise typer.Exit(1 if any(lag.values()) else 0)

@@ -23,6 +23,7 @@ from pizza.contracts.cdc import DEAD_LETTER_TOPIC, RowChange, SourceInfo
 from pizza.contracts.lake import RAW_CDC_SCHEMA
 from pizza.messaging.topics import TopicManager
 from streaming.consumers.cdc_to_lake.app import LakeSinkApp
+from streaming.consumers.cdc_to_lake.lag import sink_lag
 from streaming.relay.app import CdcRelay
 from streaming.serialization import encode_row_change
 from streaming.settings import LakeSinkSettings
@@ -157,6 +158,27 @@ def test_a_crash_between_writing_files_and_committing_rewrites_the_same_files(
     assert sorted(r["kafka_offset"] for r in rows) == list(range(25))  # every offset once: none lost, none twice
     rewritten = {Path(r["_path"]).name for r in rows if r["kafka_offset"] < 20}
     assert rewritten == {Path(result.paths[0]).name}  # the batch was rewritten under its recorded range
+
+
+def test_the_lag_counts_what_is_on_kafka_but_not_yet_durable_in_the_lake(
+    stack: PlatformSettings, sink_settings: LakeSinkSettings, tmp_path: Path
+) -> None:
+    topic, table = scratch_topic(stack)
+    settings = sink_settings.model_copy(
+        update={"topic_pattern": f"^{topic}$", "group_id": f"lag-{uuid.uuid4().hex[:8]}", "max_age_s": 3600.0}
+    )
+    produce_changes(stack, topic, table, 12)
+    assert sink_lag(stack, settings) == {f"{topic}[0]": 12}  # nothing committed yet
+
+    sink = LakeSinkApp(stack, settings, LakeStore(str(tmp_path)))
+    try:
+        while sink.sink.buffered_rows < 12:
+            sink.poll_once()
+        assert sink_lag(stack, settings) == {f"{topic}[0]": 12}  # buffered is not durable
+        sink.flush_all()
+        assert sink_lag(stack, settings) == {f"{topic}[0]": 0}
+    finally:
+        sink.close()
 
 
 def test_the_lake_can_live_on_object_storage(
