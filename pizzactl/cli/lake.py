@@ -51,5 +51,6 @@ def status() -> None:
         for name, n in behind.items():
             table.add_row(name, f"{n:,}")
         console.print(table)
-    console.print(f"{len(lag) - len(behind)} of {len(lag)} topic partitions wholly in the lake (counts stop at {COUNT_CAP:,})")
+    whole = len(lag) - len(behind)
+    console.print(f"{whole} of {len(lag)} topic partitions wholly in the lake (counts stop at {COUNT_CAP:,})")
     raise typer.Exit(1 if any(lag.values()) else 0)
