@@ -37,6 +37,11 @@ def event_mismatch(kind: str, obj: dict[str, Any], row: repo.Row) -> str | None:
     return None
 
 
+def recorded_intent(row: repo.Row, obj: dict[str, Any]) -> dict[str, Any]:
+    """The intent id to store on a payment whose charge call never came back (it has none yet)."""
+    return {} if row["provider_ref"] else {"provider_ref": obj.get("id")}
+
+
 class ProviderEvents:
     def __init__(self, ledger: PaymentLedger) -> None:
         self.ledger = ledger
@@ -65,7 +70,7 @@ class ProviderEvents:
                 if not await repo.mark_processed(work.conn, WEBHOOK_CONSUMER, message_id):
                     return "duplicate"
                 if kind == "payment_intent.succeeded":
-                    done = await self.ledger.succeed_in(work, row, ("PENDING", "REVIEW"), {})
+                    done = await self.ledger.succeed_in(work, row, ("PENDING", "REVIEW"), recorded_intent(row, obj))
                 elif kind == "charge.refunded":
                     done = await self.ledger.refund_in(
                         work.conn, payment_id, ("SUCCEEDED",), failure_reason="refunded at the provider"
@@ -73,10 +78,12 @@ class ProviderEvents:
                 else:
                     error = obj.get("last_payment_error") or {}
                     reason = error.get("decline_code") or error.get("code") or obj.get("cancellation_reason") or kind
-                    done = await self.ledger.fail_in(work, row, ("PENDING", "REVIEW"), str(reason), {})
+                    done = await self.ledger.fail_in(
+                        work, row, ("PENDING", "REVIEW"), str(reason), recorded_intent(row, obj)
+                    )
         except OrderNotPayable:
             assert row is not None
-            refunded = await self.ledger.refund_unpayable(row, ("PENDING", "REVIEW"), {})
+            refunded = await self.ledger.refund_unpayable(row, ("PENDING", "REVIEW"), recorded_intent(row, obj))
             return f"{kind}: order not payable, {refunded.status}"
         count(done, row)
         return f"{kind}: {done['status']}" if done else f"{kind}: no change"
