@@ -122,8 +122,8 @@ def test_a_store_restarts_under_the_running_platform(
     time.sleep(1.5)  # the first orders are placed and on their way through the saga
 
     servers = Stack(stack, [store])
-    drill.down_at = time.monotonic()
     servers.down()
+    drill.down_at = time.monotonic()  # down from here on: stopping a server can take a few seconds
     drill.walks += [start_walk(client, shop, customers.pop(), f"during-{i}") for i in range(ORDERS_DURING)]
     while time.monotonic() - drill.down_at < DOWN_S:
         for method, path in probes:
