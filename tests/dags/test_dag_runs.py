@@ -1,5 +1,6 @@
-"""Each batch DAG runs for real with ``dag.test()`` on the local stack: Spark, the lake, the warehouse,
-dbt and the Postgres shards. Asset-triggered DAGs are run one after the other, as the scheduler would."""
+"""The maintenance DAGs run with ``dag.test()`` on the local stack: Spark, the lake, the archive and the
+Postgres shards. The batch chain (compaction -> warehouse -> dbt) runs in real Airflow instead, in
+tests/integration/airflow/test_real_airflow_chain.py, which checks the same reconciliation."""
 
 from __future__ import annotations
 
@@ -13,11 +14,10 @@ import duckdb
 import psycopg
 import pyarrow.dataset as pads
 import pytest
-from batch_support import assert_lake_schema_matches, batch_folders, plant_raw_cdc
+from batch_support import batch_folders
 
 from pipelines.io.lakefs import location
 from pipelines.settings import PipelineSettings
-from pipelines.synthetic.raw_cdc import SyntheticSpec
 from pizza.config import PlatformSettings
 from pizza.db.shards import ShardMap
 from pizza.ids import new_id
@@ -46,18 +46,6 @@ def _run(file: str, dag_id: str) -> Any:
     run = _dag(file, dag_id).test()
     assert str(run.state) in ("success", "DagRunState.SUCCESS"), f"{dag_id} ended {run.state}"
     return run
-
-
-def test_compaction_load_and_dbt_chain_reconciles_with_the_source(batch_env: Path) -> None:
-    batch = plant_raw_cdc(batch_env, SyntheticSpec(orders=90, days=2, restaurants=6, seed=11))
-
-    _run("cdc_lake_compaction.py", "cdc_lake_compaction")
-    _run("warehouse_load.py", "warehouse_load")
-
-    assert_lake_schema_matches(batch_env, batch)
-
-    if (DAGS.parent / "dbt" / "dbt_project.yml").exists():
-        _run("marts_build.py", "marts_build")
 
 
 def _seed_old_orders(stack: PlatformSettings, shard: str, months_back: list[int]) -> dict[str, list[str]]:

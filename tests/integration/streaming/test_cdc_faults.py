@@ -40,7 +40,7 @@ from streaming.sinks.lake_store import parse_raw_file_name
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-ORDERS = int(os.environ.get("PIZZA_TEST_CDC_DRILL_ORDERS", "5000"))
+ORDERS = int(os.environ.get("PIZZA_TEST_CDC_DRILL_ORDERS", "3000"))
 KILLS_EACH = 6
 REPO = Path(__file__).resolve().parents[3]
 CHANGE = re.compile(r"^table (\w+)\.(\w+): (INSERT|UPDATE|DELETE):")
@@ -228,9 +228,12 @@ def test_killing_the_relay_and_the_sink_at_random_loses_nothing_and_writes_no_of
     sink_proc.run_to_end(["--idle-exit", "4"], timeout_s=180)
 
     committed = audit.committed(cdc_settings)
-    rows = [r for r in lake_rows(lake) if r["lsn"] > audit.start_lsn[r["shard"]]]
-    in_lake = {(r["shard"], r["table"], r["lsn"]) for r in rows}
-    duplicates = len(rows) - len(in_lake)
+    everything = lake_rows(lake)  # the sink's new group also read what earlier tests put on the topics
+    in_lake = {(r["shard"], r["table"], r["lsn"]) for r in everything}
+    # Rows written after the audit slots began. A transaction running while they were created is decoded
+    # whole by them, with changes from just before their start: those count as committed, not as invented.
+    rows = [r for r in everything if r["lsn"] > audit.start_lsn[r["shard"]]]
+    duplicates = len(rows) - len({(r["shard"], r["table"], r["lsn"]) for r in rows})
     print(
         f"\n{ORDERS} orders in {write_seconds:.0f}s; {len(committed)} row changes committed; "
         f"relay killed {relay_proc.kills}x, sink killed {sink_proc.kills}x; "
@@ -239,7 +242,7 @@ def test_killing_the_relay_and_the_sink_at_random_loses_nothing_and_writes_no_of
     assert relay_proc.kills >= 2
     assert sink_proc.kills >= 2
     assert len(committed) >= ORDERS * 4
-    assert in_lake - committed == set()  # nothing invented
+    assert {(r["shard"], r["table"], r["lsn"]) for r in rows} - committed == set()  # nothing invented
     assert committed - in_lake == set()  # nothing lost
 
     offsets = Counter((r["kafka_topic"], r["kafka_partition"], r["kafka_offset"]) for r in lake_rows(lake))

@@ -1,4 +1,5 @@
-"""The ``recommendations_refresh`` DAG: its wiring, and one real ``dag.test()`` run over the synthetic world.
+"""The ``recommendations_refresh`` DAG's wiring. Its run is covered elsewhere: the steps themselves in
+test_refresh.py, and the DAG under the real scheduler by the demo (tests/e2e/test_demo_small.py).
 
 Airflow runs in a subprocess with its own AIRFLOW_HOME and SQLite metadata database, so the test session's
 environment and the developer's ``~/airflow`` are never touched.
@@ -14,9 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from pipelines.recommendations.refresh import Context
-from pipelines.recommendations.runs import RUNS
 
 pytestmark = pytest.mark.integration
 
@@ -41,10 +39,6 @@ if dag is not None:
         }
         for t in dag.tasks
     }
-    if sys.argv[2] == "run":
-        run = dag.test()
-        report["state"] = str(run.state)
-        report["task_states"] = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 print("REPORT " + json.dumps(report), flush=True)
 """
 
@@ -93,24 +87,3 @@ def test_dag_parses_with_daily_schedule_retries_timeouts_and_the_four_steps(tmp_
     }
     assert all(v["retries"] >= 2 for v in tasks.values())
     assert all(v["timeout_s"] and v["timeout_s"] > 0 for v in tasks.values())
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(1800)  # Spark training on a shared 2-core machine
-def test_one_dag_run_trains_gates_and_publishes(tmp_path: Path, recs_context: Context) -> None:
-    migrated = subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"],
-        env=airflow_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
-    before = set(recs_context.lake.list_dirs(RUNS))
-    report = inspect_dag(tmp_path, "run", PIZZA_RECS_INPUT_LAKE_URL=str(recs_context.recs.input_lake_url))
-    assert report["task_states"] == {t: "success" for t in ("train", "evaluate", "gate", "publish")}, report
-    assert report["state"] == "success"
-    (new_run,) = set(recs_context.lake.list_dirs(RUNS)) - before
-    metrics = recs_context.run(new_run.removeprefix("run=")).read_json("metrics.json")
-    assert metrics["published"] is True
