@@ -4,7 +4,8 @@ A restarted Postgres, Redis or MongoDB leaves every pooled connection dead. Each
 its library offers to notice that and reconnect, instead of handing a dead connection to the caller:
 
 * Postgres (psycopg_pool): ``check`` pings a connection before it is handed out (a dead one is thrown
-  away and another taken), ``timeout`` bounds the wait for a connection while the server is down, and
+  away and another taken; the first dead one has the pool test every idle connection at once, see
+  ``PurgeOnFailure``), ``timeout`` bounds the wait for a connection while the server is down, and
   a short ``reconnect_timeout`` caps the pool's reconnection backoff (it doubles from 1 s until then,
   and the next request starts a new series), so the pool is whole again seconds after the server is;
 * Redis (redis-py): ``Retry`` with exponential backoff reconnects and repeats a command that failed on a
@@ -19,6 +20,7 @@ message again later.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import redis.exceptions
@@ -43,6 +45,28 @@ MONGO_SERVER_SELECTION_MS = 3000
 """A MongoDB operation waits this long for a reachable server, then raises ``ServerSelectionTimeoutError``."""
 
 
+class PurgeOnFailure:
+    """A pool ``check`` that, when one idle connection is dead, has the pool test all the others at once.
+
+    psycopg_pool hands out idle connections oldest first and, after each dead one, backs off 1 s, 2 s,
+    4 s ... before taking the next. After a restart every idle connection is dead, so an idle pool of
+    ten would spend a caller's whole timeout on them (the API answered 503 to the first request made
+    minutes after Postgres came back). ``pool.check()`` replaces them together instead.
+    """
+
+    def __init__(self) -> None:
+        self.pool: AsyncConnectionPool | None = None
+        self._purge: asyncio.Task[None] | None = None
+
+    async def __call__(self, conn: Any) -> None:
+        try:
+            await AsyncConnectionPool.check_connection(conn)
+        except Exception:
+            if self.pool is not None and (self._purge is None or self._purge.done()):
+                self._purge = asyncio.get_running_loop().create_task(self.pool.check())
+            raise
+
+
 def pg_pool(
     dsn: str,
     *,
@@ -52,17 +76,20 @@ def pg_pool(
     timeout: float = PG_POOL_TIMEOUT_S,
 ) -> AsyncConnectionPool:
     """An async pool (dict rows, not opened yet) that checks each connection before handing it out."""
-    return AsyncConnectionPool(
+    check = PurgeOnFailure()
+    pool: AsyncConnectionPool = AsyncConnectionPool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         kwargs={"row_factory": dict_row, "connect_timeout": PG_CONNECT_TIMEOUT_S},
-        check=AsyncConnectionPool.check_connection,
+        check=check,
         timeout=timeout,
         reconnect_timeout=PG_RECONNECT_S,
         open=False,
         name=name,
     )
+    check.pool = pool
+    return pool
 
 
 def redis_retry() -> Retry:
