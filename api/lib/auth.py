@@ -1,9 +1,10 @@
 """JWT bearer authentication (OAuth2 password flow) and role guards.
 
-Access tokens are short-lived and carry the user's role (and restaurant for staff) so a request is
-authorised without a database read. Refresh tokens are opaque, stored hashed on the user's shard,
-rotated on use and revocable (see the accounts domain). A logged-out access token's ``jti`` is kept
-in Redis until it would have expired.
+Access tokens are short-lived and carry the user's role (and restaurant for staff) and the account's
+token version. Each request checks, in one Redis round trip, that the token was not logged out (its
+``jti`` or its login's family) and that its version is still the account's (``api.lib.sessions``): a
+role change, a disabled account or a password change ends every older token at once. Refresh tokens
+are opaque, stored hashed on the user's shard, rotated on use and revocable (see the accounts domain).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from litestar.security.jwt import OAuth2PasswordBearerAuth, Token
 from redis.asyncio import Redis
 
 from api.lib.errors import ForbiddenError
+from api.lib.sessions import current_version, version_key
 
 Role = Literal["customer", "restaurant_staff", "rider", "agent", "admin"]  # agent: customer support staff
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -76,16 +78,28 @@ def revoked_family_key(family_id: str) -> str:
 
 
 async def is_token_revoked(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Logged out (its ``jti`` or its login's family), or issued under an older account version."""
+    extras = token.extras or {}
     keys = []
     if isinstance(token.jti, str):
         keys.append(revoked_key(token.jti))
-    family = (token.extras or {}).get("fam")
+    family = extras.get("fam")
     if isinstance(family, str):
         keys.append(revoked_family_key(family))
-    if not keys:
-        return False
+    try:
+        user_id = uuid.UUID(token.sub)
+    except ValueError:
+        return True
     redis: Redis = connection.app.state.redis
-    return bool(await redis.exists(*keys))
+    async with redis.pipeline(transaction=False) as pipe:
+        if keys:
+            pipe.exists(*keys)
+        pipe.get(version_key(user_id))
+        answers = await pipe.execute()
+    if keys and answers[0]:
+        return True
+    version = await current_version(redis, connection.app.state.db, user_id, answers[-1])
+    return bool(extras.get("ver", 0) != version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +115,15 @@ def encode_access_token(
     role: Role,
     restaurant_id: uuid.UUID | None,
     family_id: uuid.UUID,
+    version: int,
     secret: str,
     algorithm: str,
     minutes: int,
 ) -> IssuedAccessToken:
-    """A signed access token whose claims are all a request needs to be authorised."""
+    """A signed access token: the claims a request is authorised by, and the account version they hold for."""
     jti = uuid.uuid4().hex
     expires_at = datetime.now(UTC) + timedelta(minutes=minutes)
-    extras: dict[str, Any] = {"typ": "access", "role": role, "fam": str(family_id)}
+    extras: dict[str, Any] = {"typ": "access", "role": role, "fam": str(family_id), "ver": version}
     if restaurant_id is not None:
         extras["restaurant_id"] = str(restaurant_id)
     token = Token(exp=expires_at, sub=str(user_id), jti=jti, extras=extras).encode(secret, algorithm)

@@ -16,7 +16,9 @@ from pipelines.synthetic.world import Customer, World, slug
 from pizzactl.demo.client import PizzaApi
 
 PASSWORD = "demo-password-123"  # noqa: S105 - demo accounts on a local stack
-OPENING_HOURS = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+# Around the clock: with "23:59" as the end, each city's last minute of the day was closed, and live orders
+# placed in it were refused (422) wherever that minute fell in the demo's run.
+OPENING_HOURS = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
 @dataclass

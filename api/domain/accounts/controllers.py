@@ -1,4 +1,4 @@
-"""HTTP surface of accounts: ``/auth/*``, ``/users/me``, ``/users/me/addresses``, admin ``POST /users``."""
+"""HTTP surface of accounts: ``/auth/*``, ``/users/me``, ``/users/me/addresses``, admin ``/users``."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from litestar.security.jwt import Token
 
 from api.domain.accounts.deps import provide_account_service
 from api.domain.accounts.schemas import (
+    AccountControl,
     Address,
     AddressCreate,
     AddressUpdate,
+    PasswordChange,
     RefreshRequest,
     SignUp,
     TokenPair,
@@ -78,6 +80,15 @@ class AuthController(Controller):
         expires_at = token.exp if token.exp.tzinfo else token.exp.replace(tzinfo=UTC)
         await accounts.logout(request.user, family_id, expires_at)
 
+    @post(
+        "/logout-everywhere",
+        operation_id="LogoutEverywhere",
+        summary="End every login of this account on every device, this one included",
+        status_code=204,
+    )
+    async def logout_everywhere(self, accounts: AccountService, request: Request[CurrentUser, Token, Any]) -> None:
+        await accounts.logout_everywhere(request.user)
+
 
 class UserController(Controller):
     path = "/users"
@@ -102,6 +113,29 @@ class UserController(Controller):
     )
     async def create_user(self, accounts: AccountService, data: UserCreate) -> User:
         return await accounts.create_by_admin(data)
+
+    @post(
+        "/me/password",
+        operation_id="ChangePassword",
+        summary="Change the password (needs the current one); every login of the account ends",
+        status_code=204,
+    )
+    async def change_password(
+        self, accounts: AccountService, request: Request[CurrentUser, Token, Any], data: PasswordChange
+    ) -> None:
+        await accounts.change_password(request.user, data)
+
+    @patch(
+        "/{user_id:uuid}",
+        operation_id="ControlAccount",
+        summary="Change a role or restaurant, disable or enable an account (administrators only)",
+        guards=[require_roles("admin")],
+    )
+    async def control_account(
+        self, accounts: AccountService, request: Request[CurrentUser, Token, Any], user_id: uuid.UUID,
+        data: AccountControl,
+    ) -> User:  # fmt: skip
+        return await accounts.control_account(user_id, data, request.user)
 
 
 class AddressController(Controller):

@@ -13,7 +13,7 @@ import psycopg
 
 from api.lib.sql import Row, fetch_all, fetch_one
 
-USER_COLUMNS = "user_id, email, name, role, restaurant_id, phone, city, loyalty_points, created_at"
+USER_COLUMNS = "user_id, email, name, role, restaurant_id, phone, city, loyalty_points, created_at, disabled_at"
 ADDRESS_COLUMNS = "address_id, label, line1, city, postcode, country, lat, lon, is_default, created_at"
 
 
@@ -57,8 +57,28 @@ async def get_user(conn: psycopg.AsyncConnection, user_id: uuid.UUID) -> Row | N
 
 async def get_credentials(conn: psycopg.AsyncConnection, user_id: uuid.UUID) -> Row | None:
     return await fetch_one(
-        conn, "SELECT user_id, password_hash, role, restaurant_id FROM users WHERE user_id = %s", (user_id,)
+        conn,
+        "SELECT user_id, password_hash, role, restaurant_id, token_version, disabled_at FROM users WHERE user_id = %s",
+        (user_id,),
     )
+
+
+async def raise_token_version(conn: psycopg.AsyncConnection, user_id: uuid.UUID) -> Row | None:
+    """End every access token issued before: they carry the old version."""
+    return await fetch_one(
+        conn,
+        "UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE user_id = %s"
+        " RETURNING token_version, disabled_at",
+        (user_id,),
+    )
+
+
+async def revoke_all_refresh_tokens(conn: psycopg.AsyncConnection, user_id: uuid.UUID) -> int:
+    """Every live login of the user (log out everywhere, password change, disabling)."""
+    cur = await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL", (user_id,)
+    )
+    return cur.rowcount
 
 
 async def set_password_hash(conn: psycopg.AsyncConnection, user_id: uuid.UUID, password_hash: str) -> None:

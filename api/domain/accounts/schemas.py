@@ -62,6 +62,22 @@ class User(Struct):
     city: str | None
     loyalty_points: int
     created_at: datetime
+    disabled_at: datetime | None = None  # set while an admin has disabled the account
+
+
+class PasswordChange(Struct, forbid_unknown_fields=True):
+    """The current password proves it is the account holder, not a stolen access token."""
+
+    current_password: Annotated[str, Meta(min_length=1, max_length=128)]
+    new_password: Password
+
+
+class AccountControl(Struct, forbid_unknown_fields=True):
+    """An administrator's change to an account; omitted fields stay. Each ends the user's older tokens."""
+
+    role: Role | UnsetType = UNSET
+    restaurant_id: uuid.UUID | UnsetType | None = UNSET
+    disabled: bool | UnsetType = UNSET
 
 
 class UserUpdate(Struct, forbid_unknown_fields=True):

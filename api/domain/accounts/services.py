@@ -16,15 +16,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from msgspec import UnsetType
 from redis.asyncio import Redis
 
 from api.db import Databases
 from api.domain.accounts import repositories as repo
 from api.domain.accounts.passwords import Passwords, hasher_for
 from api.domain.accounts.schemas import (
+    AccountControl,
     Address,
     AddressCreate,
     AddressUpdate,
+    PasswordChange,
     SignUp,
     TokenPair,
     User,
@@ -34,8 +37,10 @@ from api.domain.accounts.schemas import (
 )
 from api.domain.restaurants import restaurant_exists
 from api.lib.auth import CurrentUser, encode_access_token, revoked_family_key, revoked_key
-from api.lib.errors import ConflictError, NotFoundError, UnauthorizedError, UnprocessableError
+from api.lib.errors import ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnprocessableError
 from api.lib.outbox import write_outbox
+from api.lib.sessions import DISABLED, publish_version
+from api.lib.sql import Row
 from api.settings import ApiSettings
 from pizza.contracts.events import UserRegistered
 from pizza.ids import new_id
@@ -85,13 +90,7 @@ class AccountService:
         return await self._create(data.email, data.password, data.name, "customer", None, data.phone, data.city)
 
     async def create_by_admin(self, data: UserCreate) -> User:
-        if data.role == "restaurant_staff":
-            if data.restaurant_id is None:
-                raise UnprocessableError("restaurant_staff accounts need a restaurant_id")
-            if not await restaurant_exists(self.db, data.restaurant_id):
-                raise UnprocessableError(f"restaurant {data.restaurant_id} does not exist")
-        elif data.restaurant_id is not None:
-            raise UnprocessableError("only restaurant_staff accounts belong to a restaurant")
+        await self._check_role(data.role, data.restaurant_id)
         return await self._create(
             data.email, data.password, data.name, data.role, data.restaurant_id, data.phone, data.city
         )
@@ -168,10 +167,12 @@ class AccountService:
         password_hash = credentials["password_hash"] if credentials else None
         if not await self.passwords.verify(password_hash, password) or credentials is None or user_id is None:
             raise invalid
+        if credentials["disabled_at"] is not None:
+            raise UnauthorizedError("this account is disabled", headers={"WWW-Authenticate": "Bearer"})
         if self.passwords.needs_rehash(credentials["password_hash"]):
             async with self.db.user_tx(user_id) as conn:
                 await repo.set_password_hash(conn, user_id, await self.passwords.hash(password))
-        return await self._issue(user_id, credentials["role"], credentials["restaurant_id"], family_id=new_id())
+        return await self._issue(user_id, credentials, family_id=new_id())
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate: the presented token is spent and a new pair issued in the same family.
@@ -196,7 +197,9 @@ class AccountService:
             raise UnauthorizedError("this refresh token was already used; the session has been revoked")
         if used is None or credentials is None:
             raise UnauthorizedError("the refresh token is not valid, expired or revoked")
-        return await self._issue(user_id, credentials["role"], credentials["restaurant_id"], used["family_id"])
+        if credentials["disabled_at"] is not None:
+            raise UnauthorizedError("this account is disabled")
+        return await self._issue(user_id, credentials, used["family_id"])
 
     async def logout(self, user: CurrentUser, family_id: uuid.UUID | None, access_expires_at: datetime) -> None:
         """Revoke this login's refresh family and its access tokens, and the presented access token."""
@@ -213,14 +216,97 @@ class AccountService:
         ttl = self.settings.access_token_minutes * 60
         await self.redis.set(revoked_family_key(str(family_id)), b"1", ex=ttl)
 
-    async def _issue(
-        self, user_id: uuid.UUID, role: Any, restaurant_id: uuid.UUID | None, family_id: uuid.UUID
-    ) -> TokenPair:
+    # --- account control: each ends the tokens issued before (api.lib.sessions) -------------------
+
+    async def change_password(self, user: CurrentUser, data: PasswordChange) -> None:
+        """New password; every login of the account ends, this one included (log in again)."""
+        async with self.db.pool_for_user(user.user_id).connection() as conn:
+            credentials = await repo.get_credentials(conn, user.user_id)
+        if credentials is None or not await self.passwords.verify(credentials["password_hash"], data.current_password):
+            raise ForbiddenError("the current password is wrong")
+        new_hash = await self.passwords.hash(data.new_password)
+        async with self.db.user_tx(user.user_id) as conn:
+            await repo.set_password_hash(conn, user.user_id, new_hash)
+            state = await self._end_sessions(conn, user.user_id, refresh_tokens=True)
+        await self._publish(user.user_id, state)
+        log.info("password changed: every session ended", user_id=str(user.user_id))
+
+    async def logout_everywhere(self, user: CurrentUser) -> None:
+        async with self.db.user_tx(user.user_id) as conn:
+            state = await self._end_sessions(conn, user.user_id, refresh_tokens=True)
+        await self._publish(user.user_id, state)
+        log.info("logged out everywhere", user_id=str(user.user_id))
+
+    async def control_account(self, user_id: uuid.UUID, data: AccountControl, admin: CurrentUser) -> User:
+        """An admin changes a role or restaurant, or disables or enables the account.
+
+        A role change keeps the user's logins: the next refresh issues a token with the new role.
+        Disabling ends them: login and refresh are refused until the account is enabled again.
+        """
+        if user_id == admin.user_id and data.disabled is True:
+            raise ConflictError("an administrator cannot disable their own account")
+        async with self.db.user_tx(user_id) as conn:
+            current = await repo.get_user(conn, user_id)
+            if current is None:
+                raise NotFoundError("the user does not exist")
+            role = current["role"] if isinstance(data.role, UnsetType) else data.role
+            if not isinstance(data.restaurant_id, UnsetType):
+                restaurant_id = data.restaurant_id
+            elif role != "restaurant_staff":
+                restaurant_id = None  # leaving the kitchen leaves its restaurant
+            else:
+                restaurant_id = current["restaurant_id"]
+            await self._check_role(role, restaurant_id)
+            fields: dict[str, Any] = {}
+            if role != current["role"]:
+                fields["role"] = role
+            if restaurant_id != current["restaurant_id"]:
+                fields["restaurant_id"] = restaurant_id
+            disabling = data.disabled is True and current["disabled_at"] is None
+            enabling = data.disabled is False and current["disabled_at"] is not None
+            if disabling:
+                fields["disabled_at"] = datetime.now(UTC)
+            if enabling:
+                fields["disabled_at"] = None
+            if not fields:
+                return User(**current)
+            row = await repo.update_user(conn, user_id, fields)
+            state = await self._end_sessions(conn, user_id, refresh_tokens=disabling)
+        await self._publish(user_id, state)
+        log.info("account changed by an admin", user_id=str(user_id), admin_id=str(admin.user_id),
+                 changed=sorted(fields))  # fmt: skip
+        assert row is not None
+        return User(**row)
+
+    async def _check_role(self, role: str, restaurant_id: uuid.UUID | None) -> None:
+        if role == "restaurant_staff":
+            if restaurant_id is None:
+                raise UnprocessableError("restaurant_staff accounts need a restaurant_id")
+            if not await restaurant_exists(self.db, restaurant_id):
+                raise UnprocessableError(f"restaurant {restaurant_id} does not exist")
+        elif restaurant_id is not None:
+            raise UnprocessableError("only restaurant_staff accounts belong to a restaurant")
+
+    @staticmethod
+    async def _end_sessions(conn: Any, user_id: uuid.UUID, *, refresh_tokens: bool) -> int:
+        """Raise the token version (in the caller's transaction); the version to publish after commit."""
+        row = await repo.raise_token_version(conn, user_id)
+        if row is None:
+            raise NotFoundError("the user does not exist")
+        if refresh_tokens:
+            await repo.revoke_all_refresh_tokens(conn, user_id)
+        return DISABLED if row["disabled_at"] is not None else int(row["token_version"])
+
+    async def _publish(self, user_id: uuid.UUID, version: int) -> None:
+        await publish_version(self.redis, user_id, version)
+
+    async def _issue(self, user_id: uuid.UUID, credentials: Row, family_id: uuid.UUID) -> TokenPair:
         access = encode_access_token(
             user_id=user_id,
-            role=role,
-            restaurant_id=restaurant_id,
+            role=credentials["role"],
+            restaurant_id=credentials["restaurant_id"],
             family_id=family_id,
+            version=int(credentials["token_version"]),
             secret=self.settings.jwt_secret.get_secret_value(),
             algorithm=self.settings.jwt_algorithm,
             minutes=self.settings.access_token_minutes,

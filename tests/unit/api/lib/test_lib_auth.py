@@ -33,6 +33,7 @@ def test_an_access_token_carries_everything_a_request_needs() -> None:
         role="restaurant_staff",
         restaurant_id=restaurant_id,
         family_id=family_id,
+        version=3,
         secret=SECRET,
         algorithm="HS256",
         minutes=15,
@@ -43,6 +44,7 @@ def test_an_access_token_carries_everything_a_request_needs() -> None:
         "typ": "access",
         "role": "restaurant_staff",
         "fam": str(family_id),
+        "ver": 3,
         "restaurant_id": str(restaurant_id),
     }
     assert timedelta(minutes=14) < issued.expires_at - datetime.now(UTC) <= timedelta(minutes=15)
