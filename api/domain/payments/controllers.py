@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from api.domain.payments.deps import provide_payment_service
-from api.domain.payments.schemas import Payment, PaymentReview, WebhookReceipt
+from api.domain.payments.schemas import OrderPayment, Payment, PaymentReview, WebhookReceipt
 from api.domain.payments.services import PaymentService
 from api.domain.payments.settings import get_payment_settings
 from api.domain.payments.webhooks import InvalidWebhook, verify_stripe_event
@@ -35,17 +35,17 @@ class PaymentController(Controller):
     @get(
         "/orders/{order_id:uuid}/payments",
         operation_id="ListOrderPayments",
-        summary="The payments of an order (its customer, or an admin)",
+        summary="The payments of an order (its customer, or an admin); fraud details are on the admin routes",
         guards=[require_roles("customer")],
     )
     async def list_order_payments(
         self, order_id: uuid.UUID, payments: PaymentService, request: Request[CurrentUser, Any, Any]
-    ) -> list[Payment]:
+    ) -> list[OrderPayment]:
         user = request.user
         rows = await payments.for_order(order_id, None if user.is_admin else user.user_id)
         if not rows and not user.is_admin:
             raise NotFoundError(f"no payment for order {order_id}")
-        return [Payment.from_row(r) for r in rows]
+        return [OrderPayment.from_row(r) for r in rows]
 
 
 class PaymentAdminController(Controller):
@@ -57,6 +57,10 @@ class PaymentAdminController(Controller):
     @get("/reviews", operation_id="ListPaymentsInReview", summary="Payments held by the fraud rules, oldest first")
     async def list_reviews(self, payments: PaymentService, limit: int = 100) -> list[Payment]:
         return [Payment.from_row(r) for r in await payments.in_review(min(max(limit, 1), 500))]
+
+    @get("/{payment_id:uuid}", operation_id="GetPayment", summary="One payment with its fraud score and review")
+    async def get_payment(self, payment_id: uuid.UUID, payments: PaymentService) -> Payment:
+        return Payment.from_row(await payments.find(payment_id))
 
     @post(
         "/{payment_id:uuid}/review",

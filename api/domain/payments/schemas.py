@@ -52,6 +52,40 @@ class Payment:
 
 
 @dataclass
+class OrderPayment:
+    """A payment as its customer sees it: what was charged and how it ended, never the fraud rules'
+    score, reasons or review (they would teach a fraudster which signals to avoid)."""
+
+    payment_id: uuid.UUID
+    order_id: uuid.UUID
+    amount_cents: int
+    currency: str
+    status: str
+    provider: str
+    method: str | None
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    refunded_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> OrderPayment:
+        return cls(
+            payment_id=row["payment_id"],
+            order_id=row["order_id"],
+            amount_cents=row["amount_cents"],
+            currency=row["currency"],
+            status=row["status"],
+            provider=row["provider"],
+            method=row["method"],
+            failure_reason=row["failure_reason"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            refunded_at=row["refunded_at"],
+        )
+
+
+@dataclass
 class PaymentReview:
     decision: Literal["approve", "reject"]
 

@@ -91,10 +91,17 @@ async def test_a_successful_payment_marks_the_order_paid(
     assert payment["status"] == "SUCCEEDED"
     assert payment["amount_cents"] == order["total_cents"]
     assert "card_fingerprint" not in payment
+    assert not {"fraud_score", "fraud_reasons", "review_decision", "user_id"} & set(
+        payment
+    )  # the fraud rules stay hidden
     stranger = http.get(f"/orders/{order['order_id']}/payments", headers=make_user().headers)
     assert stranger.status_code == 404
     as_admin = http.get(f"/orders/{order['order_id']}/payments", headers=admin.headers)
     assert [p["payment_id"] for p in as_admin.json()] == [payment["payment_id"]]
+    detail = http.get(f"/admin/payments/{payment['payment_id']}", headers=admin.headers)
+    assert detail.status_code == 200, detail.text
+    assert isinstance(detail.json()["fraud_score"], int)
+    assert http.get(f"/admin/payments/{payment['payment_id']}", headers=customer.headers).status_code == 403
 
 
 async def test_a_declined_payment_cancels_the_order(
