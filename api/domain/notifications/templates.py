@@ -26,8 +26,11 @@ class MessageTemplate:
 TEMPLATES: dict[str, MessageTemplate] = {
     "UserRegistered": MessageTemplate(
         "Welcome to Pizza Platform",
-        "Hi {{ name }},\n\nwelcome! Your account is ready; your first pizza is a few taps away.",
-        "Welcome to Pizza Platform, {{ name }}!",
+        # No text the new user chose: anyone can sign up with any address, so a name here would let a
+        # stranger put a message of their choosing into a mail we send to someone else.
+        "Hello,\n\nwelcome! Your account is ready; your first pizza is a few taps away.\n\n"
+        "If you did not create this account, ignore this mail: nothing is charged without you.",
+        "Welcome to Pizza Platform! Your account is ready.",
     ),
     "OrderCreated": MessageTemplate(
         "We received your order {{ short(order_id) }}",

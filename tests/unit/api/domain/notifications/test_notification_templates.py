@@ -109,3 +109,11 @@ def test_money_and_short_ids() -> None:
     assert money(123456, "EUR") == "1,234.56 EUR"
     assert money(5, "USD") == "0.05 USD"
     assert short(ORDER) == "0193F0C2"
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_the_welcome_message_carries_no_text_the_new_user_chose(channel: str) -> None:
+    spam = "Claim your prize at http://evil.example"
+    rendered = render(UserRegistered(user_id=USER, role="customer", registered_at=NOW), channel, spam)  # type: ignore[arg-type]
+    assert rendered is not None
+    assert spam not in (rendered.subject or "") + rendered.body
