@@ -166,4 +166,5 @@ class RateLimitConfig:
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         limiter = RateLimiter(self.redis_url, self.budgets)
         app_config.middleware.append(RateLimitMiddleware(limiter))
+        app_config.state["rate_limiter"] = limiter  # WebSocket handlers count their frames (api.lib.websockets)
         return app_config

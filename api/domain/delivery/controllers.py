@@ -27,6 +27,7 @@ from api.domain.delivery.schemas import (
 from api.domain.delivery.services import TERMINAL, DeliveryService
 from api.lib.auth import CurrentUser, require_roles
 from api.lib.errors import DomainError
+from api.lib.websockets import socket_guard, within_budget
 
 
 class SocketSender:
@@ -96,7 +97,7 @@ class RiderController(Controller):
     ) -> LocationAccepted:
         return await delivery.update_location(request.user.user_id, data.lat, data.lon)
 
-    @websocket("/ws")
+    @websocket("/ws", guards=[socket_guard])
     async def stream(
         self, socket: WebSocket[CurrentUser, Any, Any], delivery: DeliveryService, live_channels: ChannelsPlugin
     ) -> None:
@@ -113,6 +114,9 @@ class RiderController(Controller):
                     raw = await socket.receive_text()
                 except WebSocketDisconnect:
                     break
+                if not await within_budget(socket):
+                    await sender.send(ErrorMessage(detail="too many location frames; this one was dropped"))
+                    continue
                 try:
                     update = msgspec.json.decode(raw, type=LocationUpdate)
                     await sender.send(await delivery.update_location(rider_id, update.lat, update.lon))
@@ -134,7 +138,7 @@ class TrackingController(Controller):
         ref = await delivery.order_access(request.user, order_id)
         return await delivery.tracking_of(ref)
 
-    @websocket("/live")
+    @websocket("/live", guards=[socket_guard])
     async def live(
         self,
         socket: WebSocket[CurrentUser, Any, Any],

@@ -18,6 +18,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.domain.delivery import DeliveryService, LiveChannels
+from api.settings import get_api_settings
 from pizza.contracts.events import OrderStatusChanged
 
 pytestmark = pytest.mark.integration
@@ -202,3 +203,39 @@ async def test_real_sockets_rider_streams_positions_customer_follows_across_work
             assert (await _recv(live))["status"] == status
         with pytest.raises(websockets.ConnectionClosedOK):
             await _recv(live)
+
+
+def test_a_socket_opened_from_a_foreign_origin_is_refused_and_an_allowed_one_is_served(
+    make_restaurant: Callable[..., Any], place_order: Callable[..., dict[str, Any]], customer: Any
+) -> None:
+    order = place_order(customer, make_restaurant().restaurant_id)
+    url = f"/orders/{order['order_id']}/live"
+    with TestClient(app=create_app(), timeout=10) as client:
+        with (
+            pytest.raises(WebSocketDisconnect) as closed,
+            client.websocket_connect(url, headers=customer.headers | {"Origin": "https://evil.example"}),
+        ):
+            pass
+        assert closed.value.code == 4403  # cross-site WebSocket hijacking: a page elsewhere cannot listen in
+        allowed = client.app.state.settings.cors_origins[0]
+        with client.websocket_connect(url, headers=customer.headers | {"Origin": allowed}) as ws:
+            assert ws.receive_json(timeout=10)["type"] == "snapshot"
+
+
+def test_a_riders_location_frames_count_against_the_riders_rate_limit(
+    http: httpx.Client, spots: Any, city: str, make_user: Callable[..., Any]
+) -> None:
+    rider = make_user("rider")
+    go_online(http, rider, spots.near, city)
+    settings = get_api_settings().model_copy(update={"rate_limit_per_minute_staff": 3})
+    with (
+        TestClient(app=create_app(settings), timeout=10) as client,
+        client.websocket_connect("/riders/me/ws", headers=rider.headers) as ws,
+    ):  # the handshake: one of three
+        frame = {"lat": spots.near[0], "lon": spots.near[1]}
+        for _ in range(2):  # two and three: within
+            ws.send_json(frame)
+            assert ws.receive_json(timeout=10)["type"] == "location_accepted"
+        ws.send_json(frame)  # four: over
+        refused = ws.receive_json(timeout=10)
+        assert refused == {"type": "error", "detail": "too many location frames; this one was dropped"}
