@@ -36,6 +36,10 @@ class ApiSettings(BaseSettings):
     password_hash_memory_kib: int = Field(65536, ge=1024)
     password_hash_parallelism: int = Field(4, ge=1)
 
+    login_failures_per_15_minutes: int = Field(
+        5, ge=1, description="failed logins for one account before it must wait (per-account throttle)"
+    )
+    login_failures_per_day: int = Field(20, ge=1, description="failed logins for one account per day (backoff)")
     rate_limit_per_minute_ip: int = Field(
         600, ge=1, description="anonymous requests per minute per client IP (sign-up, login, browsing)"
     )

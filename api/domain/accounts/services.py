@@ -35,9 +35,17 @@ from api.domain.accounts.schemas import (
     UserUpdate,
     changes,
 )
+from api.domain.accounts.throttle import LoginThrottle
 from api.domain.restaurants import restaurant_exists
 from api.lib.auth import CurrentUser, encode_access_token, revoked_family_key, revoked_key
-from api.lib.errors import ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnprocessableError
+from api.lib.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    TooManyRequestsError,
+    UnauthorizedError,
+    UnprocessableError,
+)
 from api.lib.outbox import write_outbox
 from api.lib.sessions import DISABLED, publish_version
 from api.lib.sql import Row
@@ -78,6 +86,7 @@ class AccountService:
     db: Databases
     redis: Redis
     settings: ApiSettings
+    throttle: LoginThrottle | None = None
 
     @property
     def passwords(self) -> Passwords:
@@ -158,15 +167,24 @@ class AccountService:
 
     async def login(self, email: str, password: str) -> TokenPair:
         invalid = UnauthorizedError("wrong email or password", headers={"WWW-Authenticate": "Bearer"})
+        email = normalise_email(email)
+        if self.throttle is not None and (wait := await self.throttle.retry_after(email)):
+            raise TooManyRequestsError(
+                f"too many failed logins for this account; retry in {wait} s", headers={"Retry-After": str(wait)}
+            )
         async with self.db.catalog.connection() as conn:
-            user_id = await repo.user_id_for_email(conn, normalise_email(email))
+            user_id = await repo.user_id_for_email(conn, email)
         credentials = None
         if user_id is not None:
             async with self.db.pool_for_user(user_id).connection() as conn:
                 credentials = await repo.get_credentials(conn, user_id)
         password_hash = credentials["password_hash"] if credentials else None
         if not await self.passwords.verify(password_hash, password) or credentials is None or user_id is None:
+            if self.throttle is not None:
+                await self.throttle.failed(email)
             raise invalid
+        if self.throttle is not None:
+            await self.throttle.succeeded(email)
         if credentials["disabled_at"] is not None:
             raise UnauthorizedError("this account is disabled", headers={"WWW-Authenticate": "Bearer"})
         if self.passwords.needs_rehash(credentials["password_hash"]):

@@ -3,7 +3,8 @@
 The run is the ``schemathesis run`` command itself (examples, coverage, fuzzing and stateful phases,
 ``--checks all``), so what CI runs is what an outsider running the tool sees. Each caller gets a fixed
 number of examples per operation and a recorded seed, printed with any failure so it can be replayed.
-``Logout`` is left out: it would revoke the token the run authenticates with.
+``Logout``, ``LogoutEverywhere`` and ``ControlAccount`` are left out: they would end the token the run
+authenticates with (an admin changing their own role ends their tokens too).
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def schemathesis_argv(api_url: str, token: str | None, report: Path) -> list[str
     argv += [f"{api_url}/schema/openapi.json"]
     argv += ["--checks", "all", "--phases", "examples,coverage,fuzzing,stateful"]
     argv += ["--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--generation-deterministic"]
-    argv += ["--exclude-operation-id", "Logout", "--workers", "1", "--request-timeout", "30"]
+    for operation in ("Logout", "LogoutEverywhere", "ControlAccount"):
+        argv += ["--exclude-operation-id", operation]
+    argv += ["--workers", "1", "--request-timeout", "30"]
     argv += ["--continue-on-failure", "--no-color", "--wait-for-schema", "30"]
     argv += ["--report", "junit", "--report-junit-path", str(report)]
     if token:

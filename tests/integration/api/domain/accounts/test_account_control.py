@@ -107,3 +107,28 @@ def test_only_admins_control_accounts_and_not_their_own_disabling(
     )
     assert staff_without_kitchen.status_code == 422
     assert http.patch(f"/users/{other.user_id}", json={"sudo": True}, headers=admin.headers).status_code in (400, 422)
+
+
+def test_failed_logins_throttle_that_account_whoever_asks_and_a_correct_password_clears_them(
+    http: httpx.Client, make_user: Callable[..., ApiUser]
+) -> None:
+    from api.settings import get_api_settings
+
+    budget = get_api_settings().login_failures_per_15_minutes
+    user = make_user()
+    bystander = make_user()
+    for _ in range(budget - 1):
+        assert http.post("/auth/token", data={"username": user.email, "password": "guess"}).status_code == 401
+    assert login(http, user.email, PASSWORD)["access_token"]  # within the budget: the owner gets in, and it clears
+    for _ in range(budget):
+        assert http.post("/auth/token", data={"username": user.email, "password": "guess"}).status_code == 401
+    throttled = http.post("/auth/token", data={"username": user.email, "password": PASSWORD})
+    assert throttled.status_code == 429, throttled.text  # even the right password waits: the guesser cannot tell
+    assert int(throttled.headers["Retry-After"]) > 0
+    assert throttled.headers["content-type"].startswith("application/problem+json")
+    assert login(http, bystander.email, PASSWORD)["access_token"]  # other accounts are not touched
+    unknown = f"nobody-{uuid.uuid4().hex[:8]}@example.com"
+    answers = [
+        http.post("/auth/token", data={"username": unknown, "password": "x"}).status_code for _ in range(budget + 1)
+    ]
+    assert answers == [401] * budget + [429]  # an unknown email is throttled alike: no account enumeration
