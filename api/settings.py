@@ -30,7 +30,10 @@ class ApiSettings(BaseSettings):
     )
     jwt_algorithm: str = "HS256"
     access_token_minutes: int = 15
-    refresh_token_days: int = 30
+    refresh_token_days: int = Field(30, ge=1, description="a refresh token unused this long expires")
+    session_max_days: int = Field(
+        90, ge=1, description="a login ends this long after its password was given, however often it is refreshed"
+    )
     # argon2id cost; defaults are argon2-cffi's (RFC 9106 low-memory profile). Lower only for tests.
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=1024)

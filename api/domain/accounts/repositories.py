@@ -102,23 +102,32 @@ async def update_user(conn: psycopg.AsyncConnection, user_id: uuid.UUID, fields:
 
 
 async def insert_refresh_token(
-    conn: psycopg.AsyncConnection, token_hash: str, family_id: uuid.UUID, user_id: uuid.UUID, expires_at: datetime
+    conn: psycopg.AsyncConnection,
+    token_hash: str,
+    family_id: uuid.UUID,
+    user_id: uuid.UUID,
+    expires_at: datetime,
+    login_at: datetime,
 ) -> None:
     await conn.execute(
-        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES (%s, %s, %s, %s)",
-        (token_hash, family_id, user_id, expires_at),
+        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, login_at) VALUES (%s, %s, %s, %s, %s)",
+        (token_hash, family_id, user_id, expires_at, login_at),
     )
 
 
-async def use_refresh_token(conn: psycopg.AsyncConnection, token_hash: str, user_id: uuid.UUID) -> Row | None:
-    """Atomically mark a live token used (rotation); None if it is unknown, used, revoked or expired."""
+async def use_refresh_token(
+    conn: psycopg.AsyncConnection, token_hash: str, user_id: uuid.UUID, max_days: int
+) -> Row | None:
+    """Atomically mark a live token used (rotation); None if it is unknown, used, revoked, expired, or its
+    login is older than ``max_days`` (the absolute session lifetime)."""
     return await fetch_one(
         conn,
         """UPDATE refresh_tokens SET used_at = now()
             WHERE token_hash = %s AND user_id = %s
               AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-        RETURNING family_id""",
-        (token_hash, user_id),
+              AND login_at > now() - make_interval(days => %s)
+        RETURNING family_id, login_at""",
+        (token_hash, user_id, max_days),
     )
 
 

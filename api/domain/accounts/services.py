@@ -202,7 +202,7 @@ class AccountService:
         digest = token_digest(refresh_token)
         reused_family: uuid.UUID | None = None
         async with self.db.user_tx(user_id) as conn:
-            used = await repo.use_refresh_token(conn, digest, user_id)
+            used = await repo.use_refresh_token(conn, digest, user_id, self.settings.session_max_days)
             if used is None:
                 known = await repo.get_refresh_token(conn, digest, user_id)
                 if known is not None and known["used_at"] is not None and known["revoked_at"] is None:
@@ -217,7 +217,7 @@ class AccountService:
             raise UnauthorizedError("the refresh token is not valid, expired or revoked")
         if credentials["disabled_at"] is not None:
             raise UnauthorizedError("this account is disabled")
-        return await self._issue(user_id, credentials, used["family_id"])
+        return await self._issue(user_id, credentials, used["family_id"], login_at=used["login_at"])
 
     async def logout(self, user: CurrentUser, family_id: uuid.UUID | None, access_expires_at: datetime) -> None:
         """Revoke this login's refresh family and its access tokens, and the presented access token."""
@@ -318,7 +318,10 @@ class AccountService:
     async def _publish(self, user_id: uuid.UUID, version: int) -> None:
         await publish_version(self.redis, user_id, version)
 
-    async def _issue(self, user_id: uuid.UUID, credentials: Row, family_id: uuid.UUID) -> TokenPair:
+    async def _issue(
+        self, user_id: uuid.UUID, credentials: Row, family_id: uuid.UUID, login_at: datetime | None = None
+    ) -> TokenPair:
+        """A new pair; a refresh token never outlives its login's absolute lifetime (``session_max_days``)."""
         access = encode_access_token(
             user_id=user_id,
             role=credentials["role"],
@@ -330,17 +333,21 @@ class AccountService:
             minutes=self.settings.access_token_minutes,
         )
         refresh = new_refresh_token(user_id)
-        refresh_ttl = timedelta(days=self.settings.refresh_token_days)
+        now = datetime.now(UTC)
+        login_at = login_at or now
+        expires_at = min(
+            now + timedelta(days=self.settings.refresh_token_days),
+            login_at + timedelta(days=self.settings.session_max_days),
+        )
+        refresh_ttl = expires_at - now
         async with self.db.user_tx(user_id) as conn:
-            await repo.insert_refresh_token(
-                conn, token_digest(refresh), family_id, user_id, datetime.now(UTC) + refresh_ttl
-            )
+            await repo.insert_refresh_token(conn, token_digest(refresh), family_id, user_id, expires_at, login_at)
         return TokenPair(
             access_token=access.token,
             refresh_token=refresh,
             token_type="bearer",  # noqa: S106 - the OAuth2 token type, not a secret
             expires_in=self.settings.access_token_minutes * 60,
-            refresh_expires_in=int(refresh_ttl.total_seconds()),
+            refresh_expires_in=max(int(refresh_ttl.total_seconds()), 0),
         )
 
     # --- addresses -----------------------------------------------------------------------------

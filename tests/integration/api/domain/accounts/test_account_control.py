@@ -7,8 +7,12 @@ import uuid
 from collections.abc import Callable
 
 import httpx
+import psycopg
 import pytest
 from support.api_actors import PASSWORD, ApiRestaurant, ApiUser, login
+
+from pizza.config import PlatformSettings
+from pizza.db.shards import ShardMap
 
 pytestmark = pytest.mark.integration
 
@@ -132,3 +136,24 @@ def test_failed_logins_throttle_that_account_whoever_asks_and_a_correct_password
         http.post("/auth/token", data={"username": unknown, "password": "x"}).status_code for _ in range(budget + 1)
     ]
     assert answers == [401] * budget + [429]  # an unknown email is throttled alike: no account enumeration
+
+
+def test_a_login_ends_after_its_absolute_lifetime_however_often_it_was_refreshed(
+    http: httpx.Client, stack: PlatformSettings, make_user: Callable[..., ApiUser]
+) -> None:
+    from api.settings import get_api_settings
+
+    max_days = get_api_settings().session_max_days
+    user = make_user()
+    renewed = refresh(http, user.refresh_token)
+    assert renewed.status_code == 200, renewed.text
+    assert renewed.json()["refresh_expires_in"] <= max_days * 86400
+    with psycopg.connect(stack.catalog) as conn:
+        shard = ShardMap.load(conn).shard_for_user(user.user_id)
+    with psycopg.connect(stack.shards[shard]) as conn:  # the login was long ago
+        conn.execute(
+            "UPDATE refresh_tokens SET login_at = now() - make_interval(days => %s) WHERE user_id = %s",
+            (max_days + 1, user.user_id),
+        )
+    assert refresh(http, renewed.json()["refresh_token"]).status_code == 401
+    assert me(http, login(http, user.email, PASSWORD)["access_token"]).status_code == 200  # a new login starts afresh
