@@ -246,13 +246,13 @@ class AccountService:
         async with self.db.user_tx(user.user_id) as conn:
             await repo.set_password_hash(conn, user.user_id, new_hash)
             state = await self._end_sessions(conn, user.user_id, refresh_tokens=True)
-        await self._publish(user.user_id, state)
+        await publish_version(self.redis, user.user_id, state)
         log.info("password changed: every session ended", user_id=str(user.user_id))
 
     async def logout_everywhere(self, user: CurrentUser) -> None:
         async with self.db.user_tx(user.user_id) as conn:
             state = await self._end_sessions(conn, user.user_id, refresh_tokens=True)
-        await self._publish(user.user_id, state)
+        await publish_version(self.redis, user.user_id, state)
         log.info("logged out everywhere", user_id=str(user.user_id))
 
     async def control_account(self, user_id: uuid.UUID, data: AccountControl, admin: CurrentUser) -> User:
@@ -290,7 +290,7 @@ class AccountService:
                 return User(**current)
             row = await repo.update_user(conn, user_id, fields)
             state = await self._end_sessions(conn, user_id, refresh_tokens=disabling)
-        await self._publish(user_id, state)
+        await publish_version(self.redis, user_id, state)
         log.info("account changed by an admin", user_id=str(user_id), admin_id=str(admin.user_id),
                  changed=sorted(fields))  # fmt: skip
         assert row is not None
@@ -314,9 +314,6 @@ class AccountService:
         if refresh_tokens:
             await repo.revoke_all_refresh_tokens(conn, user_id)
         return DISABLED if row["disabled_at"] is not None else int(row["token_version"])
-
-    async def _publish(self, user_id: uuid.UUID, version: int) -> None:
-        await publish_version(self.redis, user_id, version)
 
     async def _issue(
         self, user_id: uuid.UUID, credentials: Row, family_id: uuid.UUID, login_at: datetime | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -70,19 +70,7 @@ class OrderPayment:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OrderPayment:
-        return cls(
-            payment_id=row["payment_id"],
-            order_id=row["order_id"],
-            amount_cents=row["amount_cents"],
-            currency=row["currency"],
-            status=row["status"],
-            provider=row["provider"],
-            method=row["method"],
-            failure_reason=row["failure_reason"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            refunded_at=row["refunded_at"],
-        )
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
 
 
 @dataclass
