@@ -25,6 +25,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from pizza.config import PlatformSettings, get_platform_settings
 from pizzactl.demo.settings import DemoSettings
@@ -128,21 +129,31 @@ def import_history(
     return created
 
 
+def _wait_until_settled(outstanding: Callable[[], str | None], timeout: float, failure: str) -> None:
+    """Poll ``outstanding`` (what is still in flight, or None once settled) every 3 s, printing it."""
+    retrying = Retrying(
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(3),
+        retry=retry_if_result(lambda left: left is not None),
+        after=lambda state: console.print(f"  {state.outcome.result() if state.outcome else ''}"),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else failure,
+    )
+    if retrying(outstanding) is not None:
+        console.print(f"[red]{failure}[/red]")
+        raise typer.Exit(1)
+
+
 def wait_for_cdc(platform: PlatformSettings, timeout: float = 300.0) -> None:
     """Until every replication slot has published all committed changes."""
     from streaming.relay.status import shard_status
     from streaming.settings import get_cdc_settings
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def outstanding() -> str | None:
         statuses = shard_status(platform, get_cdc_settings())
         waiting = {s.shard: s.lag.lag_bytes for s in statuses if s.lag and (s.lag.lag_seconds or 0) > 0}
-        if not waiting:
-            return
-        console.print(f"  CDC still publishing: {waiting}")
-        time.sleep(3)
-    console.print(f"[red]CDC did not catch up within {timeout:.0f} s: see `pizza cdc status`[/red]")
-    raise typer.Exit(1)
+        return f"CDC still publishing: {waiting}" if waiting else None
+
+    _wait_until_settled(outstanding, timeout, f"CDC did not catch up within {timeout:.0f} s: see `pizza cdc status`")
 
 
 def wait_for_lake(platform: PlatformSettings, timeout: float = 300.0) -> None:
@@ -155,15 +166,16 @@ def wait_for_lake(platform: PlatformSettings, timeout: float = 300.0) -> None:
     from streaming.settings import get_lake_sink_settings
 
     settings = get_lake_sink_settings()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def outstanding() -> str | None:
         behind = {name: n for name, n in sink_lag(platform, settings).items() if n}
         if not behind:
-            return
-        console.print(f"  lake sink still writing: {sum(behind.values()):,} messages in {len(behind)} partitions")
-        time.sleep(3)
-    console.print(f"[red]the lake sink did not catch up within {timeout:.0f} s: see `pizza lake status`[/red]")
-    raise typer.Exit(1)
+            return None
+        return f"lake sink still writing: {sum(behind.values()):,} messages in {len(behind)} partitions"
+
+    _wait_until_settled(
+        outstanding, timeout, f"the lake sink did not catch up within {timeout:.0f} s: see `pizza lake status`"
+    )
 
 
 def run_demo(history_orders: int | None, live_orders: int | None, pipelines: bool) -> None:
