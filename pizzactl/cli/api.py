@@ -55,7 +55,7 @@ def serve(
 def create_admin(
     email: str = typer.Option(..., help="login email of the administrator"),
     name: str = typer.Option("Administrator", help="display name"),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True, help="8+ characters"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True, help="12+ characters"),
 ) -> None:
     """Create an administrator account (on its shard, with its catalog directory entry)."""
     import msgspec

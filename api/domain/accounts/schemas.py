@@ -21,7 +21,8 @@ Email = Annotated[
         examples=["ada@example.com"],
     ),
 ]
-Password = Annotated[str, Meta(min_length=8, max_length=128, description="8 to 128 characters")]
+# ASVS 2.1.1/2.1.2: at least 12 characters, at least 64 allowed, any character (passphrases welcome).
+Password = Annotated[str, Meta(min_length=12, max_length=128, description="12 to 128 characters")]
 Name = Annotated[str, text(100)]
 Phone = Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 ()\-]{5,19}$", examples=["+49 30 1234567"])]
 City = Annotated[str, text(100)]

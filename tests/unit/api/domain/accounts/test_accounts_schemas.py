@@ -32,4 +32,4 @@ def test_the_edges_of_the_globe_are_valid(lat: float, lon: float) -> None:
 
 def test_sign_up_refuses_unknown_fields_so_nobody_sets_their_own_role() -> None:
     with pytest.raises(msgspec.ValidationError, match="role"):
-        msgspec.convert({"email": "a@b.co", "password": "12345678", "name": "A", "role": "admin"}, SignUp)
+        msgspec.convert({"email": "a@b.co", "password": "long-enough-passphrase", "name": "A", "role": "admin"}, SignUp)
