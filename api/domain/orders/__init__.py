@@ -6,13 +6,24 @@ marking an order PAID with its payment row) and then ``OrderService.project``; m
 event handlers read what they need of one order with ``order_facts``.
 """
 
-from api.domain.orders.controllers import CartController, OrderController, RestaurantOrderController
+from api.domain.orders.controllers import (
+    CartController,
+    OrderController,
+    RefundRequestAdminController,
+    RestaurantOrderController,
+)
 from api.domain.orders.imports import OrderImportController
 from api.domain.orders.lookup import OrderFacts, order_facts
 from api.domain.orders.reconcile import reproject, reproject_order
 from api.domain.orders.services import OrderService, StatusChangeResult, change_status_in_tx
 
-controllers = [CartController, OrderController, RestaurantOrderController, OrderImportController]
+controllers = [
+    CartController,
+    OrderController,
+    RestaurantOrderController,
+    OrderImportController,
+    RefundRequestAdminController,
+]
 __all__ = [
     "OrderFacts",
     "OrderService",

@@ -9,12 +9,23 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from api.domain.orders.deps import provide_order_service
+from api.domain.orders.deps import provide_order_service, provide_refund_decisions
 from api.domain.orders.idempotency import KEY_HEADER, KEY_PATTERN
-from api.domain.orders.schemas import Cancellation, Cart, Order, OrderPage, Quote, StatusChange
-from api.domain.orders.services import OrderService
+from api.domain.orders.schemas import (
+    Cancellation,
+    Cart,
+    Order,
+    OrderPage,
+    Quote,
+    RefundApproval,
+    RefundRejection,
+    RefundRequest,
+    RefundRequestStatus,
+    StatusChange,
+)
+from api.domain.orders.services import OrderService, RefundDecisions
 from api.lib.auth import CurrentUser, require_roles
 from pizza.contracts.events import OrderStatus
 
@@ -94,18 +105,28 @@ class OrderController(Controller):
         status_code=HTTP_200_OK,
         guards=[require_roles("restaurant_staff", "rider")],
         summary="Move an order along its state machine (staff, riders; PAID by admins)",
+        responses={
+            202: ResponseSpec(
+                data_container=RefundRequest,
+                description="a staff refund above the refund caps: held, nothing refunded, until an admin approves",
+            )
+        },
     )
     async def change_status(
         self, request: AuthedRequest, orders: OrderService, order_id: uuid.UUID, data: StatusChange
-    ) -> Order:
-        """Illegal transitions are 409; a legal one by the wrong role is 403."""
-        return await orders.change_status(
+    ) -> Response[Order]:
+        """Illegal transitions are 409; a legal one by the wrong role is 403. A staff refund above the
+        caps is 202 with the refund request an admin decides."""
+        moved = await orders.move(
             request.user,
             order_id,
             data.status,
             reason=data.reason,
             estimated_ready_minutes=data.estimated_ready_minutes,
         )
+        if isinstance(moved, RefundRequest):
+            return Response(moved, status_code=HTTP_202_ACCEPTED)  # type: ignore[arg-type]
+        return Response(moved)
 
 
 class RestaurantOrderController(Controller):
@@ -125,3 +146,51 @@ class RestaurantOrderController(Controller):
         limit: Limit = 20,
     ) -> OrderPage:
         return await orders.restaurant_queue(request.user, restaurant_id, status, cursor, limit)
+
+
+class RefundRequestAdminController(Controller):
+    """Staff refunds held above the caps, for an admin to approve (the ordinary refund) or reject."""
+
+    path = "/admin/refund-requests"
+    tags = ["orders", "payments", "admin"]
+    guards = [require_roles("admin")]
+    dependencies = {"refunds": Provide(provide_refund_decisions, sync_to_thread=False)}
+
+    @get("/", operation_id="ListRefundRequests", summary="Staff refund requests: pending oldest first, others newest")
+    async def list_refund_requests(
+        self,
+        refunds: RefundDecisions,
+        status: Annotated[RefundRequestStatus, Parameter(description="which requests")] = "pending",
+        limit: Annotated[int, Parameter(ge=1, le=500, description="at most this many")] = 100,
+    ) -> list[RefundRequest]:
+        return await refunds.list(status, limit)
+
+    @get("/{request_id:uuid}", operation_id="GetRefundRequest", summary="One staff refund request with its audit")
+    async def get_refund_request(self, refunds: RefundDecisions, request_id: uuid.UUID) -> RefundRequest:
+        return await refunds.get(request_id)
+
+    @post(
+        "/{request_id:uuid}/approve",
+        operation_id="ApproveRefundRequest",
+        status_code=HTTP_200_OK,
+        summary="Refund the order as the staff member asked (once; 409 if already decided or the order moved on)",
+    )
+    async def approve(
+        self,
+        request: AuthedRequest,
+        refunds: RefundDecisions,
+        request_id: uuid.UUID,
+        data: RefundApproval | None = None,
+    ) -> RefundRequest:
+        return await refunds.approve(request.user, request_id, data.reason if data else None)
+
+    @post(
+        "/{request_id:uuid}/reject",
+        operation_id="RejectRefundRequest",
+        status_code=HTTP_200_OK,
+        summary="Refuse the refund, with the reason; nothing is refunded",
+    )
+    async def reject(
+        self, request: AuthedRequest, refunds: RefundDecisions, request_id: uuid.UUID, data: RefundRejection
+    ) -> RefundRequest:
+        return await refunds.reject(request.user, request_id, data.reason)

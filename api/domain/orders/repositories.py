@@ -3,6 +3,7 @@
 - ``OrderRepository``: one shard connection (inside ``Databases.user_tx``), every order row of a user.
 - ``RestaurantOrders``: the catalog projection ``restaurant_orders`` that serves restaurant queues and
   tells staff requests which user (hence shard) owns an order.
+- ``RefundRequests``: staff refunds on the order's shard, within the caps or waiting for an admin.
 - ``restaurant_for_order`` / ``menu_document``: the catalog restaurant row and the MongoDB menu.
 """
 
@@ -280,6 +281,68 @@ class RestaurantOrders:
         )  # fmt: skip
         rows: list[Row] = await cur.fetchall()
         return rows
+
+
+class RefundRequests:
+    """``refund_requests`` on one shard: staff refunds, made within the caps or held, and the admin's decision."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self.conn = conn
+
+    async def insert(self, row: dict[str, Any]) -> Row:
+        cur = await self.conn.execute(
+            """INSERT INTO refund_requests (request_id, order_id, user_id, restaurant_id, amount_cents, currency,
+                   status, hold_reason, requested_by, request_reason)
+               VALUES (%(request_id)s, %(order_id)s, %(user_id)s, %(restaurant_id)s, %(amount_cents)s,
+                   %(currency)s, %(status)s, %(hold_reason)s, %(requested_by)s, %(request_reason)s)
+               RETURNING *""",
+            row,
+        )
+        inserted: Row | None = await cur.fetchone()
+        assert inserted is not None
+        return inserted
+
+    async def get(self, request_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
+        lock = " FOR UPDATE" if for_update else ""
+        cur = await self.conn.execute(f"SELECT * FROM refund_requests WHERE request_id = %s{lock}", (request_id,))
+        row: Row | None = await cur.fetchone()
+        return row
+
+    async def pending_for_order(self, order_id: uuid.UUID) -> Row | None:
+        cur = await self.conn.execute(
+            "SELECT * FROM refund_requests WHERE order_id = %s AND status = 'pending'", (order_id,)
+        )
+        row: Row | None = await cur.fetchone()
+        return row
+
+    async def decide(self, request_id: uuid.UUID, status: str, admin_id: uuid.UUID, reason: str | None) -> Row | None:
+        """Approve or reject a request still pending (None when it no longer is)."""
+        cur = await self.conn.execute(
+            """UPDATE refund_requests SET status = %s, decided_by = %s, decided_at = now(), decision_reason = %s,
+                   updated_at = now()
+                WHERE request_id = %s AND status = 'pending' RETURNING *""",
+            (status, admin_id, reason, request_id),
+        )
+        row: Row | None = await cur.fetchone()
+        return row
+
+    async def page(self, status: str, limit: int) -> list[Row]:
+        """Pending requests oldest first (a queue); the others newest first (a history)."""
+        order = "ASC" if status == "pending" else "DESC"
+        cur = await self.conn.execute(
+            f"SELECT * FROM refund_requests WHERE status = %s ORDER BY request_id {order} LIMIT %s", (status, limit)
+        )
+        rows: list[Row] = await cur.fetchall()
+        return rows
+
+    async def refunded_alone_since(self, staff_id: uuid.UUID, since: datetime) -> dict[str, int]:
+        """What ``staff_id`` refunded within the caps on this shard since ``since``, per currency."""
+        cur = await self.conn.execute(
+            """SELECT currency, sum(amount_cents)::bigint AS total FROM refund_requests
+                WHERE requested_by = %s AND status = 'within_cap' AND created_at >= %s GROUP BY currency""",
+            (staff_id, since),
+        )
+        return {r["currency"]: r["total"] for r in await cur.fetchall()}
 
 
 async def restaurant_for_order(conn: psycopg.AsyncConnection[Any], restaurant_id: uuid.UUID) -> Row | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
 
+from api.domain.orders.refund_caps import HoldReason
 from api.lib.errors import UnprocessableError
 from pizza.contracts.events import OrderStatus
 
@@ -139,3 +140,44 @@ class StatusChange(Struct, forbid_unknown_fields=True):
 
 class Cancellation(Struct, forbid_unknown_fields=True):
     reason: Reason | None = None
+
+
+RefundRequestStatus = Literal["within_cap", "pending", "approved", "rejected"]
+
+
+class RefundRequest(Struct):
+    """A refund a staff member asked for: made at once within the caps, or waiting for an admin's decision.
+
+    The audit trail of staff refunds: who asked and why (``requested_by``, ``request_reason``,
+    ``created_at``), which cap held it (``hold_reason``), who decided, when and why (``decided_*``).
+    """
+
+    request_id: uuid.UUID
+    order_id: uuid.UUID
+    user_id: uuid.UUID
+    restaurant_id: uuid.UUID
+    amount_cents: int
+    currency: str
+    status: RefundRequestStatus
+    requested_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    hold_reason: HoldReason | None = None
+    request_reason: str | None = None
+    decided_by: uuid.UUID | None = None
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> RefundRequest:
+        return cls(**{name: row[name] for name in cls.__struct_fields__})
+
+
+class RefundApproval(Struct, forbid_unknown_fields=True):
+    reason: Reason | None = None
+
+
+class RefundRejection(Struct, forbid_unknown_fields=True):
+    """Why the refund is refused: recorded with the request and shown to whoever reads it."""
+
+    reason: Reason

@@ -54,6 +54,20 @@ class PaymentSettings(BaseSettings):
     fraud_outlier_factor: float = Field(5.0, gt=1, description="amount above factor x the user's median -> review")
     fraud_outlier_min_history: int = Field(3, ge=1, description="payments needed before the median rule applies")
 
+    # --- refunds started by restaurant staff: above a cap an admin approves --------------------------
+    staff_refund_cap_cents: int = Field(
+        10_000,
+        ge=0,
+        description="largest refund staff make alone, in US-dollar cents (converted by pizza.money); "
+        "a larger one waits for an admin",
+    )
+    staff_refund_daily_cap_cents: int = Field(
+        30_000,
+        ge=0,
+        description="refunds one staff member makes alone in any 24 hours, in US-dollar cents (converted "
+        "by pizza.money); the refund that would pass it waits for an admin",
+    )
+
     def weak_secrets(self) -> list[WeakSecret]:
         """The Stripe secrets still at their public defaults, when Stripe is the gateway (pizza.secrets)."""
         if self.provider != "stripe":

@@ -8,6 +8,7 @@ docs/orders.md for the trade-off); it is an index for staff, never the source of
 
 from api.domain.orders.services._mapping import load_order
 from api.domain.orders.services._orders import OrderService
+from api.domain.orders.services._refund_decisions import RefundDecisions
 from api.domain.orders.services._transitions import StatusChangeResult, actor_of, change_status_in_tx
 
-__all__ = ["OrderService", "StatusChangeResult", "actor_of", "change_status_in_tx", "load_order"]
+__all__ = ["OrderService", "RefundDecisions", "StatusChangeResult", "actor_of", "change_status_in_tx", "load_order"]

@@ -29,8 +29,10 @@ from api.domain.orders.pricing import (
     totals,
 )
 from api.domain.orders.pricing import delivery_fee as fee_for
+from api.domain.orders.refund_caps import RefundCaps
 from api.domain.orders.repositories import OrderRepository, RestaurantOrders, Row, menu_document, restaurant_for_order
 from api.domain.orders.services._mapping import created_event, load_order, new_order, page, placed_order, priced_item
+from api.domain.orders.services._staff_refunds import StaffRefunds
 from api.domain.orders.services._transitions import actor_of, change_status_in_tx
 from api.domain.orders.settings import OrderSettings
 from api.domain.orders.states import Actor, IllegalTransition, cancel_target
@@ -54,8 +56,10 @@ class OrderService:
         mongo: AsyncDatabase[dict[str, Any]],
         coupons: CouponService,
         settings: OrderSettings,
+        refund_caps: RefundCaps | None = None,
     ) -> None:
         self.db, self.mongo, self.coupons, self.settings = db, mongo, coupons, settings
+        self.refund_caps = refund_caps or RefundCaps()  # none given: every staff refund waits for an admin
 
     # --- pricing ----------------------------------------------------------------------------------------
     async def _price_items(self, cart: schemas.Cart) -> tuple[Row, list[PricedLine]]:
@@ -229,7 +233,7 @@ class OrderService:
             log.exception("restaurant projection not updated", order_id=str(order.order_id), status=order.status)
 
     # --- reading --------------------------------------------------------------------------------------------------
-    async def _owner(self, user: CurrentUser, order_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID | None]:
+    async def owner_of(self, user: CurrentUser, order_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID | None]:
         """Whose shard holds the order, and the restaurant a staff member is limited to.
 
         Customers only ever reach their own shard; staff, riders and admins find the owner in the
@@ -257,7 +261,7 @@ class OrderService:
             raise NotFoundError(f"there is no order {order_id}")
 
     async def get(self, user: CurrentUser, order_id: uuid.UUID) -> schemas.Order:
-        owner, restaurant_id = await self._owner(user, order_id)
+        owner, restaurant_id = await self.owner_of(user, order_id)
         created_at = created_at_of(order_id)
         async with self.db.pool_for_user(owner).connection() as conn:
             await self._check_rider(conn, user, order_id)
@@ -285,6 +289,22 @@ class OrderService:
         return page(rows, limit)
 
     # --- moving along the state machine -------------------------------------------------------------------------
+    async def move(
+        self,
+        user: CurrentUser,
+        order_id: uuid.UUID,
+        target: OrderStatus,
+        *,
+        reason: str | None = None,
+        estimated_ready_minutes: int | None = None,
+    ) -> schemas.Order | schemas.RefundRequest:
+        """A move asked for over HTTP: a staff member's refund goes through the refund caps (and may be held)."""
+        if target == "REFUNDED" and user.role == "restaurant_staff":
+            return await StaffRefunds(self, self.refund_caps).request(user, order_id, reason, estimated_ready_minutes)
+        return await self.change_status(
+            user, order_id, target, reason=reason, estimated_ready_minutes=estimated_ready_minutes
+        )
+
     async def change_status(
         self,
         user: CurrentUser,
@@ -295,7 +315,9 @@ class OrderService:
         reason: str | None = None,
         estimated_ready_minutes: int | None = None,
     ) -> schemas.Order:
-        owner, restaurant_id = await self._owner(user, order_id)
+        if target == "REFUNDED" and user.role == "restaurant_staff":
+            raise ForbiddenError("a staff refund goes through the refund caps")
+        owner, restaurant_id = await self.owner_of(user, order_id)
         async with self.db.user_tx(owner) as conn:
             await self._check_rider(conn, user, order_id)
             result = await change_status_in_tx(
