@@ -34,6 +34,9 @@ class CdcSettings(BaseSettings):
         description="extra librdkafka producer settings (JSON); idempotence and acks=all are always on",
     )
     metrics_port: int = Field(9101, ge=0, description="/metrics, /health and /ready port; 0 = off")
+    data_key_cache_s: float = Field(
+        60.0, ge=0, description="how long an unwrapped data key (or an erasure) is cached in memory before re-reading"
+    )
 
 
 class LakeSinkSettings(BaseSettings):

@@ -103,7 +103,6 @@ def generate(spec: CuratedSpec) -> dict[str, pa.Table]:
                 "delivery_fee_cents": 299,
                 "total_cents": placed.subtotal_cents + 299,
                 "city": city.name,
-                "delivery_address": json.dumps({"line1": f"{placed.customer.key} Home Street", "city": city.name}),
                 "delivery_lat": placed.customer.lat,
                 "delivery_lon": placed.customer.lon,
                 "created_at": created,

@@ -16,7 +16,8 @@ from pyspark.sql import types as T
 
 from pipelines.transforms.types import SPARK_TYPES
 from pizza.contracts.curated import LINEAGE, PARTITION_DATE, ColumnType, CuratedTable
-from pizza.crypto.pseudonyms import pseudonym, pseudonym_key
+from pizza.crypto.envelope import SEALED_PREFIX
+from pizza.crypto.pseudonyms import normalised_email, pseudonym, pseudonym_key
 
 # Among changes with the same lsn (one statement touching a row twice is not possible, but replays and
 # the state itself are), the later kind wins: state < snapshot < insert < update < delete.
@@ -30,39 +31,50 @@ def _typed(value: Column, kind: ColumnType) -> Column:
     return value.cast(SPARK_TYPES[kind])
 
 
-def _pseudonyms(key: bytes) -> Callable[[Column], Column]:
-    """A column -> its keyed pseudonym (``pizza.crypto.pseudonyms``); Spark has no HMAC of its own."""
-    return F.udf(lambda value: pseudonym(key, value), T.StringType())
+def _legacy_pseudonyms(key: bytes | None, *, email: bool) -> Callable[[Column], Column]:
+    """A plaintext contact column of a raw change older than the relay's sealing -> its keyed pseudonym.
+
+    Sealed values and nulls give null without touching the key, so raw files written by a sealing relay
+    never need the pseudonym key (Spark has no HMAC of its own, hence the UDF).
+    """
+
+    def legacy(value: str | None) -> str | None:
+        if value is None or value.startswith(SEALED_PREFIX):
+            return None
+        return pseudonym(key or pseudonym_key(), normalised_email(value) if email else value)
+
+    return F.udf(legacy, T.StringType())
 
 
-def _source_name(table: CuratedTable, column: str) -> str:
+def _source_name(table: CuratedTable, column: str) -> str | None:
     for source, target in table.pseudonymised.items():
         if target == column:
             return source
-    return column
+    return None
 
 
 def parse_changes(raw: DataFrame, table: CuratedTable, hmac_key: bytes | None = None) -> DataFrame:
     """Raw rows of ``table`` -> typed business columns + lineage + ``_op``/``_offset``.
 
     Keys come from ``pk`` (present for every op, deletes included); other columns from ``after``.
-    Contact columns the contract pseudonymises become keyed HMACs here (under ``hmac_key``, by default the
-    environment's ``PIZZA_PRIVACY_PSEUDONYM_KEY``), and columns it drops are never parsed.
+    Pseudonyms (``email_hmac``...) are the ones the relay put in the change; a raw change older than the
+    relay's sealing carries the plaintext instead, and gets its keyed HMAC here (under ``hmac_key``, by
+    default the environment's ``PIZZA_PRIVACY_PSEUDONYM_KEY``). Columns the contract leaves out (secrets,
+    sealed contact values) are never parsed.
     """
-    hmac = _pseudonyms(hmac_key or pseudonym_key()) if table.pseudonymised else None
-    wanted = [_source_name(table, c) for c in table.business_columns]
+    sources = {c: _source_name(table, c) for c in table.business_columns}
+    wanted = [*table.business_columns, *(s for s in sources.values() if s is not None)]
     after = F.from_json("after", T.StructType([T.StructField(c, T.StringType()) for c in wanted]))
     key = F.from_json("pk", T.StructType([T.StructField(c, T.StringType()) for c in table.primary_key]))
     rows = raw.where(F.col("table") == table.name).select(after.alias("a"), key.alias("k"), "*")
     columns: list[Column] = []
     for name, kind in table.business_columns.items():
-        source = _source_name(table, name)
+        source = sources[name]
         if name in table.primary_key:
             value = F.coalesce(F.col("k")[name], F.col("a")[name])
-        elif hmac is not None and source == "email":
-            value = hmac(F.lower(F.trim(F.col("a")[source])))  # as pizza.crypto.pseudonyms.normalised_email
-        elif hmac is not None and source != name:
-            value = hmac(F.col("a")[source])
+        elif source is not None:
+            legacy = _legacy_pseudonyms(hmac_key, email=source == "email")
+            value = F.coalesce(F.col("a")[name], legacy(F.col("a")[source]))
         else:
             value = F.col("a")[name]
         columns.append(_typed(value, kind).alias(name))

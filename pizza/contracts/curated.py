@@ -5,10 +5,13 @@ Curated table = the Postgres table's current state per primary key, typed:
 * uuid -> ``string``; text/char -> ``string``; timestamptz -> ``timestamp`` (UTC, microseconds);
   jsonb -> ``json`` (JSON text in a string column); bigint/integer/double/boolean as is;
   numeric -> ``double``.
-* ``password_hash`` is dropped (the relay already withholds it, ``pizza.contracts.privacy``);
-  ``email``/``phone`` become the keyed pseudonyms ``email_hmac``/``phone_hmac`` (hex HMAC-SHA256 under
-  ``PIZZA_PRIVACY_PSEUDONYM_KEY`` of the lower-cased, trimmed e-mail / of the phone text as stored,
-  ``pizza.crypto.pseudonyms``): a join key for analytics that nobody without the key can reverse.
+* ``password_hash`` is dropped (the relay already withholds it, ``pizza.contracts.privacy``). Contact
+  columns arrive sealed (the relay encrypts them under their owner's data key) and are not curated: the
+  curated layer keeps only the keyed pseudonyms ``email_hmac``/``phone_hmac`` the relay adds beside them
+  (hex HMAC-SHA256 under ``PIZZA_PRIVACY_PSEUDONYM_KEY`` of the lower-cased, trimmed e-mail / of the phone
+  text as stored, ``pizza.crypto.pseudonyms``): a join key for analytics that nobody without the key can
+  reverse. Raw changes written before the relay sealed (plaintext ``email``/``phone``, no pseudonym) get
+  the pseudonym computed by compaction instead.
 * plus lineage: ``_shard`` (source shard, ``catalog`` for catalog tables), ``_lsn`` (WAL position of the
   change that produced the row), ``_commit_ts`` (its commit time).
 * plus the partition column ``date`` (the business date: UTC date of ``date_column``, which never changes
@@ -28,7 +31,10 @@ from typing import Literal
 
 import pyarrow as pa
 
-CURATED_SCHEMA_VERSION = 3
+CURATED_SCHEMA_VERSION = 4
+# v4: contact columns leave Postgres sealed, so no curated table keeps them: users.name,
+# orders.delivery_address, user_addresses.line1 and postcode are gone (the city, coordinates and the
+# pseudonyms stay); a curated table of v3 is rebuilt by a backfill so the plaintext is gone from the lake.
 # v3: users.email_sha256, phone_sha256 (unsalted, so brute-forceable) became the keyed pseudonyms
 # email_hmac, phone_hmac; a curated users table of v2 is rebuilt by a backfill.
 # v2 (additive): orders.estimated_ready_at; payments.fraud_score, fraud_reasons, review_decision, reviewed_at,
@@ -73,7 +79,9 @@ class CuratedTable:
     date_column: str  # the business date: a column that never changes for a row
     business_columns: Columns
     dropped: tuple[str, ...] = ()  # source columns never copied (secrets)
-    pseudonymised: dict[str, str] = field(default_factory=dict)  # source column -> curated keyed-HMAC column
+    # source column -> curated keyed-HMAC column: taken from the change (the relay adds it), or computed from
+    # the source column by compaction for raw changes older than the relay's sealing
+    pseudonymised: dict[str, str] = field(default_factory=dict)
 
     @property
     def columns(self) -> Columns:
@@ -129,7 +137,7 @@ ORDERS = CuratedTable(
     business_columns=columns(
         "order_id string, user_id string, restaurant_id string, status string, currency string, "
         "subtotal_cents bigint, discount_cents bigint, delivery_fee_cents bigint, total_cents bigint, "
-        "coupon_code string, city string, delivery_address json, delivery_lat double, delivery_lon double, "
+        "coupon_code string, city string, delivery_lat double, delivery_lon double, "
         "idempotency_key string, request_hash string, created_at timestamp, updated_at timestamp, "
         "estimated_ready_at timestamp"
     ),
@@ -176,7 +184,7 @@ USERS = CuratedTable(
     primary_key=("user_id",),
     date_column="created_at",
     business_columns=columns(
-        "user_id string, email_hmac string, name string, phone_hmac string, role string, "
+        "user_id string, email_hmac string, phone_hmac string, role string, "
         "restaurant_id string, city string, loyalty_points int, created_at timestamp, updated_at timestamp"
     ),
     dropped=("password_hash",),
@@ -189,8 +197,8 @@ USER_ADDRESSES = CuratedTable(
     primary_key=("address_id",),
     date_column="created_at",
     business_columns=columns(
-        "address_id string, user_id string, label string, line1 string, city string, postcode string, "
-        "country string, lat double, lon double, is_default boolean, created_at timestamp"
+        "address_id string, user_id string, label string, city string, country string, lat double, lon double, "
+        "is_default boolean, created_at timestamp"
     ),
 )
 

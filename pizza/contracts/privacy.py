@@ -7,8 +7,10 @@ long time and is read by many people, so data minimisation happens at the source
   every image of a row change (``after``, ``before``, ``pk``) by the relay before publishing.
 * **Withheld tables** are never published at all, whatever ``PIZZA_CDC_EXCLUDED_TABLES`` says: their
   primary key itself is a secret or contact data, and nothing downstream needs them.
-* **Contact data** (``CONTACT_COLUMNS``) identifies a person. It is what an erasure must reach; the
-  curated layer replaces it by keyed pseudonyms (``pizza.contracts.curated``).
+* **Contact data** (``CONTACT_COLUMNS``) identifies a person. The relay seals every such value with its
+  owner's data key (``pizza.crypto.envelope``; the owner is the row's ``CONTACT_OWNERS`` column) and
+  adds the keyed pseudonyms analytics joins on (``PSEUDONYM_COLUMNS``), computed before sealing. An
+  erased owner's values, and their pseudonyms, are published as null.
 
 The relay applies this policy in ``streaming.relay.routing``; tests read every topic to prove it.
 """
@@ -23,6 +25,7 @@ SECRET_COLUMNS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "users": frozenset({"password_hash"}),
         "refresh_tokens": frozenset({"token_hash"}),
+        "password_reset_tokens": frozenset({"token_hash"}),
     }
 )
 """table -> columns dropped by the relay from every image of every change."""
@@ -30,20 +33,33 @@ SECRET_COLUMNS: Mapping[str, frozenset[str]] = MappingProxyType(
 WITHHELD_TABLES: Mapping[str, str] = MappingProxyType(
     {
         "refresh_tokens": "its primary key is the token hash; sessions have no analytic use",
+        "password_reset_tokens": "each row is a live one-time reset secret; resets have no analytic use",
         "user_directory": "its primary key is the plaintext e-mail; it only serves logins",
+        "user_data_keys": "wrapped data keys: a copy in Kafka would outlive their destruction (crypto-shredding)",
     }
 )
 """table -> why it is never published as row changes (the relay cannot drop a key and keep the row)."""
 
 CONTACT_COLUMNS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "users": frozenset({"email", "phone"}),
+        "users": frozenset({"email", "phone", "name"}),
         "user_directory": frozenset({"email"}),
         "user_addresses": frozenset({"line1", "postcode"}),
         "orders": frozenset({"delivery_address"}),
+        "reviews": frozenset({"author_name"}),
     }
 )
-"""table -> columns that identify a person: pseudonymised in the curated layer, subject to erasure."""
+"""table -> columns that identify a person: sealed by the relay, never curated in clear, erased."""
+
+CONTACT_OWNERS: Mapping[str, str] = MappingProxyType(
+    {"users": "user_id", "user_addresses": "user_id", "orders": "user_id", "reviews": "user_id"}
+)
+"""table -> the column naming whose data key seals its contact columns (every published contact table)."""
+
+PSEUDONYM_COLUMNS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {"users": MappingProxyType({"email": "email_hmac", "phone": "phone_hmac"})}
+)
+"""table -> contact column -> the keyed-HMAC column the relay adds beside it (``pizza.crypto.pseudonyms``)."""
 
 
 def is_withheld(table: str) -> bool:
@@ -52,6 +68,10 @@ def is_withheld(table: str) -> bool:
 
 def secret_columns(table: str) -> frozenset[str]:
     return SECRET_COLUMNS.get(table, frozenset())
+
+
+def contact_columns(table: str) -> frozenset[str]:
+    return CONTACT_COLUMNS.get(table, frozenset())
 
 
 def without_secrets(table: str, image: dict[str, Any] | None) -> dict[str, Any] | None:

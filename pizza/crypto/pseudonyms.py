@@ -9,6 +9,8 @@ Rotating the key changes every pseudonym (the curated tables are then rebuilt by
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
@@ -17,8 +19,11 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pizza.config import PlatformSettings
+from pizza.secrets import WeakSecret, check_secret
 
 DEFAULT_PSEUDONYM_KEY = "dev-only-pseudonym-key-public-in-the-repository"
+DEFAULT_MASTER_KEY = "ZGV2LW9ubHktbWFzdGVyLWtleS1pbi10aGUtcmVwbyE="  # base64 of a public 32-byte string
+MASTER_KEY_BYTES = 32
 MIN_KEY_LENGTH = 32
 # Environments where the public default key is accepted: a development machine, CI, a bench stack.
 DEVELOPMENT_ENVIRONMENTS = frozenset({"local", "ci", "bench"})
@@ -26,6 +31,10 @@ DEVELOPMENT_ENVIRONMENTS = frozenset({"local", "ci", "bench"})
 
 class InsecurePseudonymKey(RuntimeError):
     """Pseudonyms were asked for outside development mode with the public default or a short key."""
+
+
+class InvalidMasterKey(ValueError):
+    """``PIZZA_PRIVACY_MASTER_KEY`` is not the base64 text of exactly 32 bytes."""
 
 
 class PrivacySettings(BaseSettings):
@@ -38,6 +47,29 @@ class PrivacySettings(BaseSettings):
         description="HMAC key of the curated pseudonyms (email_hmac, phone_hmac): 32+ random characters; "
         "the public default is accepted in development mode only",
     )
+    master_key: SecretStr = Field(
+        SecretStr(DEFAULT_MASTER_KEY),
+        description="base64 of 32 random bytes wrapping every user's data key (envelope encryption of contact "
+        "fields); the public default is accepted in development mode only",
+    )
+
+    def weak_secrets(self) -> list[WeakSecret]:
+        """What a component that seals, unwraps or pseudonymises (the CDC relay) must not start with."""
+        checks = [
+            check_secret(self, "master_key", min_length=44),  # base64 of 32 bytes
+            check_secret(self, "pseudonym_key", min_length=MIN_KEY_LENGTH),
+        ]
+        return [weak for weak in checks if weak is not None]
+
+    def master_key_bytes(self) -> bytes:
+        """The AES-256 master key; anything but base64 of exactly 32 bytes is refused."""
+        try:
+            key = base64.b64decode(self.master_key.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidMasterKey("PIZZA_PRIVACY_MASTER_KEY is not base64") from None
+        if len(key) != MASTER_KEY_BYTES:
+            raise InvalidMasterKey(f"PIZZA_PRIVACY_MASTER_KEY must decode to {MASTER_KEY_BYTES} bytes, not {len(key)}")
+        return key
 
 
 def checked_key(settings: PrivacySettings, platform: PlatformSettings) -> bytes:

@@ -24,9 +24,12 @@ from tenacity import Retrying, retry_if_exception_type, wait_exponential
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import cdc_topic
 from pizza.contracts.events import EVENT_TYPES, events_topic
+from pizza.crypto.datakeys import DataKeyStore
+from pizza.crypto.pseudonyms import PrivacySettings, checked_key
 from pizza.logs import get_logger
 from pizza.messaging.health import OK, Heartbeat, Stall
 from pizza.messaging.topics import TopicManager
+from pizza.secrets import require_secrets
 from streaming import observability as obs
 from streaming.relay.publisher import AckHook, Publisher, PublishError, producer_config
 from streaming.relay.routing import ChangeRouter, OutgoingMessage
@@ -74,6 +77,8 @@ class ShardSource:
     shard: str
     dsn: str
     settings: CdcSettings
+    keys: DataKeyStore | None = None  # None: contact values are published null (no key to seal them with)
+    pseudonym_key: bytes | None = None
     conn: psycopg.Connection | None = None
     slot: ReplicationSlot | None = None
     router: ChangeRouter | None = None
@@ -118,6 +123,7 @@ class ShardSource:
             resolve_table=PartitionRoots(self.conn),
             excluded_tables=self.settings.excluded_tables,
             outbox_table=self.settings.outbox_table,
+            pseudonym_key=self.pseudonym_key,
         )
         log.info("active", shard=self.shard, slot=self.slot.name, confirmed=format_lsn(self.slot.confirmed_lsn()))
         return True
@@ -136,7 +142,9 @@ class ShardSource:
         assert self.router is not None
         read = self.slot.peek(self.settings.max_changes)
         transactions = decode_rows(read.rows)
-        messages = [m for txn in transactions for m in self.router.route(txn)]
+        owners = self.router.key_owners(transactions)
+        keys = self.keys.keys_for(owners) if self.keys is not None and owners else None
+        messages = [m for txn in transactions for m in self.router.route(txn, keys)]
         last_end = transactions[-1].end_lsn if transactions else None
         if read.complete:
             advance_to: int | None = max(read.upto_lsn, last_end or 0)
@@ -162,8 +170,11 @@ class ShardSource:
 
 
 class CdcRelay:
-    def __init__(self, sources: list[ShardSource], publisher: Publisher, settings: CdcSettings) -> None:
+    def __init__(
+        self, sources: list[ShardSource], publisher: Publisher, settings: CdcSettings, keys: DataKeyStore | None = None
+    ) -> None:
         self.sources = sources
+        self.keys = keys
         self.publisher = publisher
         self.settings = settings
         self.heartbeat = Heartbeat(stale_after_s=max(60.0, settings.ack_timeout_s * 2))
@@ -208,6 +219,8 @@ class CdcRelay:
         log.warning("cycle failed; retrying from the confirmed positions", error=str(exc))
         self.stall.blocked(f"{type(exc).__name__}: {exc}")
         self.heartbeat.beat()  # the loop turns: waiting out an outage is not being stuck
+        if self.keys is not None:
+            self.keys.forget()  # the catalog may have restarted too
         for source in self.sources:  # a restarted server killed every session, not only the one that failed
             if source.conn is None or source.conn.broken or source.conn.closed or not _answers(source.conn):
                 source.close()
@@ -237,6 +250,8 @@ class CdcRelay:
 
     def close(self) -> None:
         self.publisher.close()
+        if self.keys is not None:
+            self.keys.forget()
         for source in self.sources:
             source.close()
 
@@ -249,8 +264,21 @@ def _answers(conn: psycopg.Connection) -> bool:
         return False
 
 
-def build_relay(platform: PlatformSettings, settings: CdcSettings, shards: Sequence[str] | None = None) -> CdcRelay:
-    sources = [ShardSource(name, dsn, settings) for name, dsn in capture_targets(platform, shards).items()]
+def build_relay(
+    platform: PlatformSettings,
+    settings: CdcSettings,
+    shards: Sequence[str] | None = None,
+    privacy: PrivacySettings | None = None,
+) -> CdcRelay:
+    """The relay; outside development mode it refuses the public default master or pseudonym key."""
+    privacy = privacy or PrivacySettings()
+    require_secrets("cdc relay", platform, privacy.weak_secrets())
+    keys = DataKeyStore(platform.catalog, privacy.master_key_bytes(), cache_s=settings.data_key_cache_s)
+    hmac_key = checked_key(privacy, platform)
+    sources = [
+        ShardSource(name, dsn, settings, keys=keys, pseudonym_key=hmac_key)
+        for name, dsn in capture_targets(platform, shards).items()
+    ]
     topics = TopicManager(platform.kafka, platform.kafka_partitions, platform.kafka_replication_factor)
     publisher = Publisher(producer_config(platform.kafka, settings.producer), topics, settings.ack_timeout_s)
-    return CdcRelay(sources, publisher, settings)
+    return CdcRelay(sources, publisher, settings, keys)

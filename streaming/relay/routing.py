@@ -5,14 +5,15 @@ Inserts into the outbox become ``EventEnvelope`` messages on ``events.<aggregate
 aggregate id, so one aggregate's events stay in one partition in commit order. An outbox row that
 does not make a valid envelope goes to the dead-letter topic with the reason: CDC never stalls on it.
 The column policy (``pizza.contracts.privacy``) is applied here, before anything is published: secret
-columns leave no image of a change, and withheld tables are never published.
+columns leave no image of a change, withheld tables are never published, and contact columns leave
+sealed under their owner's data key (``streaming.relay.sealing``; the keys are looked up by the caller).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,10 +22,14 @@ from pydantic import ValidationError
 from pizza.contracts.cdc import CDC_SCHEMA_VERSION, DEAD_LETTER_TOPIC, Op, RowChange, SourceInfo, cdc_topic
 from pizza.contracts.events import EventEnvelope, events_topic
 from pizza.contracts.privacy import is_withheld, without_secrets
+from pizza.crypto.datakeys import Keys
 from streaming import serialization
+from streaming.relay.sealing import owners_of, seal_change
 from streaming.relay.wal2json import RowEvent, Transaction, parse_timestamp
 
 OPS: dict[str, Op] = {"I": "c", "U": "u", "D": "d"}
+
+NO_KEYS: Mapping[str, None] = {}
 
 TableResolver = Callable[[str, str], str]
 """(schema, table as in the WAL) -> the name published (a partition's root table)."""
@@ -49,8 +54,10 @@ class ChangeRouter:
         resolve_table: TableResolver,
         excluded_tables: Sequence[str],
         outbox_table: str = "outbox",
+        pseudonym_key: bytes | None = None,
     ) -> None:
         self.shard = shard
+        self.pseudonym_key = pseudonym_key  # None: pseudonym columns are published null
         self.database = database
         self.resolve_table = resolve_table
         self.excluded_tables = tuple(excluded_tables)
@@ -65,7 +72,22 @@ class ChangeRouter:
             )
         return self._excluded_cache[table]
 
-    def route(self, txn: Transaction) -> list[OutgoingMessage]:
+    def published(self, txn: Transaction) -> list[tuple[str, RowEvent]]:
+        """(published table, change) of every row change of ``txn`` that becomes a ``cdc.*`` message."""
+        found = []
+        for change in txn.changes:
+            table = self.resolve_table(change.schema, change.table)
+            if table != self.outbox_table and not self.is_excluded(table):
+                found.append((table, change))
+        return found
+
+    def key_owners(self, transactions: Sequence[Transaction]) -> set[str]:
+        """The users whose data keys sealing these transactions needs (looked up by the caller, in one go)."""
+        return owners_of(pair for txn in transactions for pair in self.published(txn))
+
+    def route(self, txn: Transaction, keys: Keys | None = None) -> list[OutgoingMessage]:
+        """Messages of ``txn``; contact values of an owner missing from ``keys`` are published null."""
+        keys = keys if keys is not None else NO_KEYS
         messages: list[OutgoingMessage] = []
         for change in txn.changes:
             table = self.resolve_table(change.schema, change.table)
@@ -73,7 +95,7 @@ class ChangeRouter:
                 if change.action == "I":  # updates and deletes (trimming) of the outbox are not events
                     messages.append(self._event(change, txn))
             elif not self.is_excluded(table):
-                messages.append(self._row_change(change, table, txn))
+                messages.append(self._row_change(change, table, txn, keys))
         return messages
 
     def source(self, change: RowEvent, table: str, txn: Transaction) -> SourceInfo:
@@ -90,12 +112,23 @@ class ChangeRouter:
             ts_ms=txn.commit_ts_ms,
         )
 
-    def _row_change(self, change: RowEvent, table: str, txn: Transaction) -> OutgoingMessage:
+    def _row_change(self, change: RowEvent, table: str, txn: Transaction, keys: Keys) -> OutgoingMessage:
+        before, after, pk = seal_change(
+            table,
+            change,
+            (
+                without_secrets(table, change.identity) if change.action in ("U", "D") else None,
+                without_secrets(table, change.columns) if change.action in ("I", "U") else None,
+                without_secrets(table, change.pk()) or {},
+            ),
+            keys,
+            self.pseudonym_key,
+        )
         row = RowChange.model_construct(
             op=OPS[change.action],
-            before=without_secrets(table, change.identity) if change.action in ("U", "D") else None,
-            after=without_secrets(table, change.columns) if change.action in ("I", "U") else None,
-            pk=without_secrets(table, change.pk()) or {},
+            before=before,
+            after=after,
+            pk=pk,
             source=self.source(change, table, txn),
             schema_version=CDC_SCHEMA_VERSION,
         )

@@ -157,7 +157,6 @@ class _Generator:
             user = {
                 "user_id": self.uid(),
                 "email_hmac": _sha(f"customer{i}@example.com"),
-                "name": f"Customer {i}",
                 "phone_hmac": _sha(f"+100000{i:04d}"),
                 "role": "customer",
                 "restaurant_id": None,
@@ -176,9 +175,7 @@ class _Generator:
                     "address_id": self.uid(),
                     "user_id": user["user_id"],
                     "label": "home",
-                    "line1": f"{i} Side Street",
                     "city": city.name,
-                    "postcode": f"{10000 + i}",
                     "country": city.country,
                     "lat": city.lat + self.rng.uniform(-0.1, 0.1),
                     "lon": city.lon + self.rng.uniform(-0.1, 0.1),
@@ -191,7 +188,6 @@ class _Generator:
         staff = {
             "user_id": self.uid(),
             "email_hmac": _sha("staff@example.com"),
-            "name": "Staff",
             "phone_hmac": None,
             "role": "restaurant_staff",
             "restaurant_id": restaurants[0]["restaurant_id"],
@@ -283,7 +279,6 @@ class _Generator:
                 "total_cents": total,
                 "coupon_code": coupon,
                 "city": city.name,
-                "delivery_address": '{"line1": "redacted"}',
                 "delivery_lat": city.lat + self.rng.uniform(-0.1, 0.1),
                 "delivery_lon": city.lon + self.rng.uniform(-0.1, 0.1),
                 "idempotency_key": None,

@@ -13,10 +13,9 @@ renamed as (
         cast(address_id as {{ dbt.type_string() }}) as address_id,
         cast(user_id as {{ dbt.type_string() }}) as user_id,
 
-        ---------- text (street line left out: analytics needs the city, not the door)
+        ---------- text (street line and postcode are sealed contact data, never curated: the city is enough)
         label as address_label,
         city,
-        postcode,
         upper(country) as country_code,
 
         ---------- location

@@ -33,7 +33,7 @@ def test_types_follow_the_contract() -> None:
     assert fields["order_id"] == "STRING"
     assert fields["total_cents"] == "INT64"
     assert fields["created_at"] == "TIMESTAMP"
-    assert fields["delivery_address"] == "STRING"
+    assert fields["delivery_lat"] == "FLOAT64"
     assert fields["date"] == "DATE"
 
 

@@ -75,9 +75,27 @@ def test_parse_types_every_column_by_the_contract(spark: SparkSession) -> None:
     assert row is not None
     assert row["created_at"] == datetime(2026, 3, 1, 23, 59, 59, 500000)  # session time zone is UTC
     assert row["total_cents"] == 1299
-    assert json.loads(row["delivery_address"]) == {"line1": "Main 1"}
+    assert "delivery_address" not in row.asDict()  # contact data: sealed by the relay, never curated
     assert (row["_shard"], row["_lsn"], row["_op"]) == ("shard_1", 10, "c")
     assert row["delivery_lat"] is None
+
+
+def test_users_keep_the_pseudonyms_the_relay_added_and_no_sealed_contact_column(spark: SparkSession) -> None:
+    sealed = {
+        "user_id": "u1",
+        "email": "enc:v1:AAAA",
+        "email_hmac": "e" * 64,
+        "phone": "enc:v1:BBBB",
+        "phone_hmac": None,  # an erased user's pseudonyms are null, and stay null
+        "name": "enc:v1:CCCC",
+        "role": "customer",
+        "created_at": CREATED,
+        "updated_at": CREATED,
+    }
+    row = parse_changes(raw(spark, [("c", "users", 5, {"user_id": "u1"}, sealed, 0)]), USERS, b"k" * 32).first()
+    assert row is not None
+    assert (row["email_hmac"], row["phone_hmac"]) == ("e" * 64, None)
+    assert not {"email", "phone", "name"} & set(row.asDict())
 
 
 def test_users_lose_the_password_and_keep_only_keyed_pseudonyms_of_email_and_phone(spark: SparkSession) -> None:
