@@ -20,6 +20,7 @@ from api.domain.delivery import DeliveryPlugin, LiveChannels  # live updates ove
 from api.domain.notifications.settings import get_notify_settings
 from api.domain.payments.settings import get_payment_settings
 from api.lib.auth import build_auth
+from api.lib.client_address import proxy_headers_middleware
 from api.lib.errors import internal_error_handler, problem_details_plugin
 from api.lib.headers import security_headers_middleware
 from api.lib.preflight import options_middleware
@@ -78,7 +79,13 @@ def create_app(settings: ApiSettings | None = None, platform: PlatformSettings |
             "redis": Provide(provide_redis, sync_to_thread=False),
             "mongo": Provide(provide_mongo, sync_to_thread=False),
         },
-        middleware=[security_headers_middleware, request_id_middleware, prometheus.middleware, options_middleware],
+        middleware=[
+            *proxy_headers_middleware(settings.trusted_proxies),  # first: every later check sees the real client
+            security_headers_middleware,
+            request_id_middleware,
+            prometheus.middleware,
+            options_middleware,
+        ],
         on_app_init=[auth.on_app_init, rate_limit.on_app_init],
         plugins=[problem_details_plugin(), StrictStructSchemaPlugin(), LiveChannels(platform.redis), DeliveryPlugin()],
         exception_handlers={Exception: internal_error_handler, **unavailable_handlers()},

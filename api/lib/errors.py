@@ -81,6 +81,11 @@ class TooManyRequestsError(DomainError, status=429, problem="rate-limited", titl
     """A rate limit was reached."""
 
 
+class ServiceUnavailableError(DomainError, status=503, problem="unavailable", title="Service temporarily unavailable"):
+    """The request cannot be served safely right now (a limiter cannot count, hashing is at capacity);
+    send ``Retry-After``."""
+
+
 def _validation_problem(exc: ValidationException) -> ProblemDetailsException:
     params = exc.extra if isinstance(exc.extra, list) else ([exc.extra] if exc.extra else [])
     return ProblemDetailsException(

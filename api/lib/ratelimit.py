@@ -14,7 +14,12 @@ a refused request gets a 429 problem document with ``Retry-After``.
 
 Health, readiness and metrics are never limited: probes must not be throttled by load.
 If Redis cannot be reached the request is let through and a warning logged: losing the limiter
-must not take the API down (the limit is abuse protection, not a correctness rule).
+must not take the API down (the limit is abuse protection, not a correctness rule). Where the limits are
+what keeps abuse out (``PIZZA_API_RATE_LIMITS_FAIL_CLOSED``), a limiter error answers 503 with
+``Retry-After`` instead (``limiter_unavailable``), here and in every other budget counted in these windows.
+
+The address counted is ``scope["client"]``: the socket peer, or the client a trusted proxy named
+(``api.lib.client_address``).
 """
 
 from __future__ import annotations
@@ -34,11 +39,20 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.lib.errors import TooManyRequestsError
+from api.lib.errors import ServiceUnavailableError, TooManyRequestsError
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
 UNLIMITED_PATHS = ("^/health$", "^/ready$", "^/metrics")
+LIMITER_RETRY_AFTER_S = 2  # about the time a restarted Redis takes to accept connections again
+
+
+def limiter_unavailable() -> ServiceUnavailableError:
+    """The fail-closed answer when a limit cannot be counted: come back shortly, do not go through."""
+    return ServiceUnavailableError(
+        f"the rate limiter cannot count requests right now; retry in {LIMITER_RETRY_AFTER_S} s",
+        headers={"Retry-After": str(LIMITER_RETRY_AFTER_S)},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +91,7 @@ class Budgets:
     ip: int
     ip_total: int
     user_by_role: dict[str, int]
+    fail_closed: bool = False  # a limiter error refuses the request (503) instead of letting it through
 
 
 class RateLimiter:
@@ -90,6 +105,7 @@ class RateLimiter:
         self.ip = Policy("ip", RateLimitItemPerMinute(budgets.ip))
         self.ip_total = Policy("ip_total", RateLimitItemPerMinute(budgets.ip_total))
         self.user = {role: Policy("user", RateLimitItemPerMinute(n)) for role, n in budgets.user_by_role.items()}
+        self.fail_closed = budgets.fail_closed
 
     def policies_for(self, ip: str, user_id: uuid.UUID | None, role: str | None) -> list[tuple[Policy, str]]:
         if user_id is None:
@@ -134,6 +150,9 @@ class RateLimitMiddleware(ASGIMiddleware):
         try:
             verdict = await self.limiter.check(ip, user_id, getattr(user, "role", None))
         except StorageError as exc:
+            if self.limiter.fail_closed:
+                log.warning("rate limiter unavailable; request refused (fail closed)", error=str(exc))
+                raise limiter_unavailable() from exc
             log.warning("rate limiter unavailable; request let through", error=str(exc))
             await next_app(scope, receive, send)
             return

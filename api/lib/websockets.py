@@ -32,7 +32,8 @@ def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
 
 
 async def within_budget(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    """Count one handshake or frame against the caller's budget (let through if Redis cannot count)."""
+    """Count one handshake or frame against the caller's budget (if Redis cannot count: let through, or
+    refused when the limits fail closed)."""
     limiter: RateLimiter | None = connection.app.state.get("rate_limiter")
     if limiter is None:
         return True
@@ -43,6 +44,9 @@ async def within_budget(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
             client[0] if client else "unknown", getattr(user, "user_id", None), getattr(user, "role", None)
         )
     except StorageError as exc:
+        if limiter.fail_closed:  # PIZZA_API_RATE_LIMITS_FAIL_CLOSED: uncounted traffic is refused
+            log.warning("rate limiter unavailable; websocket traffic refused (fail closed)", error=str(exc))
+            return False
         log.warning("rate limiter unavailable; websocket traffic let through", error=str(exc))
         return True
     return verdict.allowed

@@ -6,19 +6,24 @@ import uuid
 from datetime import UTC
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.background_tasks import BackgroundTask
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.security.jwt import Token
 
-from api.domain.accounts.deps import provide_account_service
+from api.domain.accounts.deps import provide_account_service, provide_erasure_service, provide_password_resets
+from api.domain.accounts.password_reset import PasswordResets
 from api.domain.accounts.schemas import (
     AccountControl,
     Address,
     AddressCreate,
     AddressUpdate,
     PasswordChange,
+    PasswordResetAccepted,
+    PasswordResetConfirm,
+    PasswordResetRequest,
     RefreshRequest,
     SignUp,
     TokenPair,
@@ -28,10 +33,19 @@ from api.domain.accounts.schemas import (
     UserUpdate,
 )
 from api.domain.accounts.services import AccountService
+from api.domain.erasure import ErasureConfirmation, ErasureService
 from api.lib.auth import CurrentUser, require_roles
 
 PUBLIC = {"exclude_from_auth": True}
 ANONYMOUS: list[dict[str, list[str]]] = [{}]  # OpenAPI: no credentials needed
+RESET_ACCEPTED = PasswordResetAccepted(
+    status="accepted", detail="if an account has this e-mail address, a reset link is on its way"
+)
+
+
+def client_of(request: Request[Any, Any, Any]) -> str:
+    """The client's address (behind a trusted proxy, the one it named: api.lib.client_address)."""
+    return request.client.host if request.client else "unknown"
 
 
 class AuthController(Controller):
@@ -40,8 +54,36 @@ class AuthController(Controller):
     dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
 
     @post("/signup", operation_id="SignUp", summary="Create a customer account", opt=PUBLIC, security=ANONYMOUS)
-    async def sign_up(self, accounts: AccountService, data: SignUp) -> User:
-        return await accounts.sign_up(data)
+    async def sign_up(self, accounts: AccountService, request: Request[Any, Any, Any], data: SignUp) -> User:
+        return await accounts.sign_up(data, client_of(request))
+
+    @post(
+        "/password-reset",
+        operation_id="RequestPasswordReset",
+        summary="E-mail a one-time password-reset link; the same 202 whether or not the account exists",
+        status_code=202,
+        opt=PUBLIC,
+        security=ANONYMOUS,
+        dependencies={"resets": Provide(provide_password_resets, sync_to_thread=False)},
+    )
+    async def request_password_reset(
+        self, resets: PasswordResets, request: Request[Any, Any, Any], data: PasswordResetRequest
+    ) -> Response[PasswordResetAccepted]:
+        email = await resets.request(data.email, client_of(request))
+        return Response(RESET_ACCEPTED, status_code=202, background=BackgroundTask(resets.send_link, email))
+
+    @post(
+        "/password-reset/confirm",
+        operation_id="ConfirmPasswordReset",
+        summary="Set a new password with the e-mailed token; the token is spent and every login ends",
+        status_code=204,
+        opt=PUBLIC,
+        security=ANONYMOUS,
+        dependencies={"resets": Provide(provide_password_resets, sync_to_thread=False)},
+    )
+    async def confirm_password_reset(self, resets: PasswordResets, data: PasswordResetConfirm) -> Response[None]:
+        user = await resets.confirm(data)
+        return Response(None, status_code=204, background=BackgroundTask(resets.send_changed, user))
 
     @post(
         "/token",
@@ -136,6 +178,29 @@ class UserController(Controller):
         data: AccountControl,
     ) -> User:  # fmt: skip
         return await accounts.control_account(user_id, data, request.user)
+
+    @delete(
+        "/me",
+        operation_id="EraseMe",
+        summary="Erase your account and personal data for good (needs the current password); orders stay, anonymous",
+        dependencies={"erasure": Provide(provide_erasure_service, sync_to_thread=False)},
+    )
+    async def erase_me(
+        self, erasure: ErasureService, request: Request[CurrentUser, Token, Any], data: ErasureConfirmation
+    ) -> None:
+        await erasure.erase_self(request.user, data.current_password)
+
+    @delete(
+        "/{user_id:uuid}",
+        operation_id="EraseUser",
+        summary="Erase an account and its personal data for good (administrators only); orders stay, anonymous",
+        guards=[require_roles("admin")],
+        dependencies={"erasure": Provide(provide_erasure_service, sync_to_thread=False)},
+    )
+    async def erase_user(
+        self, erasure: ErasureService, request: Request[CurrentUser, Token, Any], user_id: uuid.UUID
+    ) -> None:
+        await erasure.erase_by_admin(user_id, request.user)
 
 
 class AddressController(Controller):

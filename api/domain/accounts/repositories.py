@@ -147,6 +147,45 @@ async def revoke_family(conn: psycopg.AsyncConnection, family_id: uuid.UUID, use
     return cur.rowcount
 
 
+# --- shard: password reset tokens (one live token per user; only its digest is stored) -------------
+
+
+async def put_reset_token(conn: psycopg.AsyncConnection, user_id: uuid.UUID, token_hash: str, minutes: int) -> None:
+    """Store the user's reset token, replacing an older one (whose link then stops working)."""
+    await conn.execute(
+        """INSERT INTO password_reset_tokens (user_id, token_hash, expires_at)
+           VALUES (%s, %s, now() + make_interval(mins => %s))
+           ON CONFLICT (user_id) DO UPDATE
+              SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at, created_at = now()""",
+        (user_id, token_hash, minutes),
+    )
+
+
+async def reset_token_is_live(conn: psycopg.AsyncConnection, user_id: uuid.UUID, token_hash: str) -> bool:
+    row = await fetch_one(
+        conn,
+        "SELECT 1 AS live FROM password_reset_tokens WHERE user_id = %s AND token_hash = %s AND expires_at > now()",
+        (user_id, token_hash),
+    )
+    return row is not None
+
+
+async def spend_reset_token(conn: psycopg.AsyncConnection, user_id: uuid.UUID, token_hash: str) -> bool:
+    """Atomically use the token: True once for a live token, False if unknown, replaced, used or expired."""
+    row = await fetch_one(
+        conn,
+        "DELETE FROM password_reset_tokens WHERE user_id = %s AND token_hash = %s AND expires_at > now()"
+        " RETURNING user_id",
+        (user_id, token_hash),
+    )
+    return row is not None
+
+
+async def drop_reset_tokens(conn: psycopg.AsyncConnection, user_id: uuid.UUID) -> None:
+    """A password set another way (changed, reset) ends any pending reset link."""
+    await conn.execute("DELETE FROM password_reset_tokens WHERE user_id = %s", (user_id,))
+
+
 # --- shard: addresses --------------------------------------------------------------------------
 
 

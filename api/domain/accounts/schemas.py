@@ -73,6 +73,24 @@ class PasswordChange(Struct, forbid_unknown_fields=True):
     new_password: Password
 
 
+class PasswordResetRequest(Struct, forbid_unknown_fields=True):
+    """Ask for a reset link by e-mail; the answer is the same whether or not the account exists."""
+
+    email: Email
+
+
+class PasswordResetAccepted(Struct):
+    status: Literal["accepted"]
+    detail: str
+
+
+class PasswordResetConfirm(Struct, forbid_unknown_fields=True):
+    """The token from the e-mailed link and the new password (the sign-up rules); every login ends."""
+
+    token: Annotated[str, Meta(min_length=1, max_length=200)]
+    new_password: Password
+
+
 class AccountControl(Struct, forbid_unknown_fields=True):
     """An administrator's change to an account; omitted fields stay. Each ends the user's older tokens."""
 

@@ -38,6 +38,7 @@ from api.domain.accounts.schemas import (
 from api.domain.accounts.throttle import LoginThrottle
 from api.domain.restaurants import restaurant_exists
 from api.lib.auth import CurrentUser, encode_access_token, revoked_family_key, revoked_key
+from api.lib.budgets import Budget
 from api.lib.errors import (
     ConflictError,
     ForbiddenError,
@@ -87,15 +88,27 @@ class AccountService:
     redis: Redis
     settings: ApiSettings
     throttle: LoginThrottle | None = None
+    signups: Budget | None = None  # sign-ups per client address, spent before the password is hashed
 
     @property
     def passwords(self) -> Passwords:
         s = self.settings
-        return hasher_for(s.password_hash_time_cost, s.password_hash_memory_kib, s.password_hash_parallelism)
+        return hasher_for(
+            s.password_hash_time_cost,
+            s.password_hash_memory_kib,
+            s.password_hash_parallelism,
+            s.password_hash_slots,
+            s.password_hash_queue,
+        )
 
     # --- accounts ------------------------------------------------------------------------------
 
-    async def sign_up(self, data: SignUp) -> User:
+    async def sign_up(self, data: SignUp, client: str = "unknown") -> User:
+        """A customer's own account; each address has an hourly budget, spent before any hashing."""
+        if self.signups is not None and (wait := await self.signups.spend(client)):
+            raise TooManyRequestsError(
+                f"too many sign-ups from this address; retry in {wait} s", headers={"Retry-After": str(wait)}
+            )
         return await self._create(data.email, data.password, data.name, "customer", None, data.phone, data.city)
 
     async def create_by_admin(self, data: UserCreate) -> User:
@@ -245,6 +258,7 @@ class AccountService:
         new_hash = await self.passwords.hash(data.new_password)
         async with self.db.user_tx(user.user_id) as conn:
             await repo.set_password_hash(conn, user.user_id, new_hash)
+            await repo.drop_reset_tokens(conn, user.user_id)  # a pending reset link ends with the old password
             state = await self._end_sessions(conn, user.user_id, refresh_tokens=True)
         await publish_version(self.redis, user.user_id, state)
         log.info("password changed: every session ended", user_id=str(user.user_id))

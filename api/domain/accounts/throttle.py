@@ -6,7 +6,8 @@ a quick guessing run, a long one slows a patient one, so together they act as a 
 digest of the normalised email, so Redis holds no address, and unknown emails are throttled the same
 way (the answer never tells whether an account exists). A correct password clears both windows. The
 per-address budget on ``/auth/token`` is the request rate limiter's. If Redis cannot count, logins go
-on unthrottled and a warning is logged, like the request limits.
+on unthrottled and a warning is logged, like the request limits; when the limits fail closed
+(``PIZZA_API_RATE_LIMITS_FAIL_CLOSED``) the login is refused with 503 before any password is hashed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
+from api.lib.ratelimit import limiter_unavailable
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
@@ -34,10 +36,14 @@ def account_key(email: str) -> str:
 class LoginThrottle:
     limiter: MovingWindowRateLimiter
     windows: tuple[RateLimitItem, ...]
+    fail_closed: bool = False
 
     @classmethod
-    def of(cls, limiter: MovingWindowRateLimiter, per_15_minutes: int, per_day: int) -> LoginThrottle:
-        return cls(limiter, (RateLimitItemPerMinute(per_15_minutes, 15), RateLimitItemPerDay(per_day)))
+    def of(
+        cls, limiter: MovingWindowRateLimiter, per_15_minutes: int, per_day: int, *, fail_closed: bool = False
+    ) -> LoginThrottle:
+        windows = (RateLimitItemPerMinute(per_15_minutes, 15), RateLimitItemPerDay(per_day))
+        return cls(limiter, windows, fail_closed)
 
     async def retry_after(self, email: str) -> int | None:
         """Seconds until this account may try again, or None while it is within its budget."""
@@ -48,6 +54,9 @@ class LoginThrottle:
                     stats = await self.limiter.get_window_stats(window, NAMESPACE, key)
                     return max(math.ceil(stats.reset_time - time.time()), 1)
         except StorageError as exc:
+            if self.fail_closed:
+                log.warning("login throttle unavailable; login refused (fail closed)", error=str(exc))
+                raise limiter_unavailable() from exc
             log.warning("login throttle unavailable; login let through", error=str(exc))
         return None
 

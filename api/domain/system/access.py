@@ -3,7 +3,9 @@
 Metrics and per-store checks tell an attacker what runs behind the API and when it is weak. With
 ``PIZZA_API_OPS_TOKEN`` set, a caller must send it as ``Authorization: Bearer <token>`` (Prometheus'
 ``authorization`` setting does). Unset, only a direct caller on the same host (loopback, no
-``X-Forwarded-For`` from a proxy) may: the local stack's status checks and a sidecar scraper.
+``X-Forwarded-For`` from a proxy) may: the local stack's status checks and a sidecar scraper. The client
+is the one ``api.lib.client_address`` resolved: behind a trusted proxy, the hop the proxy saw, never the
+proxy itself; and any request a proxy forwarded carries ``X-Forwarded-For``, so it is never let in.
 """
 
 from __future__ import annotations
