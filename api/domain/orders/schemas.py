@@ -11,11 +11,12 @@ from msgspec import Meta, Struct
 
 from api.domain.orders.refund_caps import HoldReason
 from api.lib.errors import UnprocessableError
+from api.lib.validation import text
 from pizza.contracts.events import OrderStatus
 
 Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]  # not blank
 CouponCode = Annotated[str, Meta(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
-Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
+Reason = Annotated[str, text(500)]  # visible and NUL-free: Postgres text cannot hold NUL
 Cents = Annotated[int, Meta(ge=0)]
 
 
