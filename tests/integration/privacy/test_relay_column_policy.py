@@ -3,6 +3,7 @@ Kafka topic is read back with an independent client and no password hash or toke
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -12,12 +13,15 @@ import psycopg
 import pytest
 from privacy_kafka import message_bytes, read_every_topic
 from support.api_actors import PASSWORD, ApiRestaurant, ApiUser
+from support.mailbox import reset_token_in, wait_for_mail
 
 from pizza.config import PlatformSettings
 from pizza.contracts.privacy import SECRET_COLUMNS, WITHHELD_TABLES
+from pizza.db.shards import ShardMap
 from streaming.relay.app import CdcRelay
 
 pytestmark = pytest.mark.integration
+NEW_PASSWORD = "a-reset-passw0rd-nobody-guesses"
 
 
 def secrets_of(stack: PlatformSettings, users: list[ApiUser]) -> dict[str, str]:
@@ -74,3 +78,44 @@ def test_no_topic_carries_a_password_hash_or_a_token_hash(
         and any(u.encode() in m.value() for u in user_ids | {c.email.lower() for c in customers})
     ]
     assert mine == []  # withheld tables: nothing of these users was published
+
+
+def test_no_topic_carries_a_password_reset_token_or_its_digest(
+    stack: PlatformSettings, privacy_relay: CdcRelay, http: httpx.Client, make_user: Callable[..., ApiUser]
+) -> None:
+    """The reset link is mailed straight through the e-mail provider, never as an event: neither a token
+    nor its stored digest is published (the table is withheld), nor the new password's hash."""
+    customer = make_user()
+    assert http.post("/auth/password-reset", json={"email": customer.email}).status_code == 202
+    spent = reset_token_in(wait_for_mail(stack, customer.email, "password-reset"))
+    confirmed = http.post("/auth/password-reset/confirm", json={"token": spent, "new_password": NEW_PASSWORD})
+    assert confirmed.status_code == 204, confirmed.text
+    assert http.post("/auth/password-reset", json={"email": customer.email}).status_code == 202
+    live = reset_token_in(wait_for_mail(stack, customer.email, "password-reset", count=2))
+    with psycopg.connect(stack.catalog) as conn:
+        shard = ShardMap.load(conn).shard_for_user(customer.user_id)
+    with psycopg.connect(stack.shards[shard]) as conn:
+        row = conn.execute("SELECT token_hash FROM password_reset_tokens WHERE user_id = %s", (customer.user_id,))
+        (live_digest,) = row.fetchone() or ("",)
+        (password_hash,) = conn.execute(
+            "SELECT password_hash FROM users WHERE user_id = %s", (customer.user_id,)
+        ).fetchone() or ("",)
+    assert live_digest == hashlib.sha256(live.encode()).hexdigest()  # the table held a live token meanwhile
+    privacy_relay.run(until_idle=True)
+
+    secrets = {
+        spent: "a spent reset token",
+        live: "a live reset token",
+        hashlib.sha256(spent.encode()).hexdigest(): "a spent token's digest",
+        live_digest: "a live token's digest",
+        password_hash: "the new password's hash",
+        NEW_PASSWORD: "the new password",
+    }
+    messages = read_every_topic(stack.kafka)
+    me = str(customer.user_id).encode()
+    assert len([m for m in messages if m.topic() == "cdc.users" and me in m.value()]) >= 2  # sign-up and reset seen
+    for message in messages:
+        blob = message_bytes(message)
+        for value, what in secrets.items():
+            assert value.encode() not in blob, f"{what} found on {message.topic()} at offset {message.offset()}"
+    assert [m.topic() for m in messages if m.topic() == "cdc.password_reset_tokens"] == []
