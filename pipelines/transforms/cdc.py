@@ -38,12 +38,13 @@ def _legacy_pseudonyms(key: bytes | None, *, email: bool) -> Callable[[Column], 
     never need the pseudonym key (Spark has no HMAC of its own, hence the UDF).
     """
 
-    def legacy(value: str | None) -> str | None:
-        if value is None or value.startswith(SEALED_PREFIX):
-            return None
-        return pseudonym(key or pseudonym_key(), normalised_email(value) if email else value)
+    return F.udf(lambda value: _legacy_pseudonym(key, value, email=email), T.StringType())
 
-    return F.udf(legacy, T.StringType())
+
+def _legacy_pseudonym(key: bytes | None, value: str | None, *, email: bool) -> str | None:
+    if value is None or value.startswith(SEALED_PREFIX):
+        return None
+    return pseudonym(key or pseudonym_key(), normalised_email(value) if email else value)
 
 
 def _source_name(table: CuratedTable, column: str) -> str | None:

@@ -1,22 +1,26 @@
-"""No secret leaves Postgres: after real sign-ups, logins, refreshes, profile edits and orders, every
-Kafka topic is read back with an independent client and no password hash or token hash is found."""
+"""No secret and no plaintext contact field leaves Postgres: after real sign-ups, logins, refreshes, profile
+edits, saved addresses and orders, every Kafka topic is read back with an independent client and no
+password hash, token hash, e-mail, phone, name, street line or postcode of those users is found."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from privacy_kafka import message_bytes, read_every_topic
-from support.api_actors import PASSWORD, ApiRestaurant, ApiUser
+from support.api_actors import DELIVERY_ADDRESS, PASSWORD, ApiRestaurant, ApiUser
+from support.kafka_readback import message_bytes, read_every_topic
 from support.mailbox import reset_token_in, wait_for_mail
 
 from pizza.config import PlatformSettings
 from pizza.contracts.privacy import SECRET_COLUMNS, WITHHELD_TABLES
+from pizza.crypto.envelope import SEALED_PREFIX, field_context, open_field, unwrap
+from pizza.crypto.pseudonyms import PrivacySettings, checked_key, normalised_email, pseudonym
 from pizza.db.shards import ShardMap
 from streaming.relay.app import CdcRelay
 
@@ -78,6 +82,56 @@ def test_no_topic_carries_a_password_hash_or_a_token_hash(
         and any(u.encode() in m.value() for u in user_ids | {c.email.lower() for c in customers})
     ]
     assert mine == []  # withheld tables: nothing of these users was published
+
+
+def contact_values(customer: ApiUser, suffix: str) -> dict[str, str]:
+    """Contact data unique to this test run, so a find anywhere is this customer's."""
+    return {
+        "email": customer.email,
+        "phone": f"+4917{int(suffix, 16) % 10**8:08d}",
+        "name": f"Privacy Tester {suffix}",
+        "line1": f"Geheimweg {suffix}",
+        "postcode": f"P{suffix[:6]}",
+    }
+
+
+def test_no_topic_carries_a_plaintext_contact_field_only_sealed_values_and_keyed_pseudonyms(
+    stack: PlatformSettings,
+    privacy_relay: CdcRelay,
+    http: httpx.Client,
+    make_user: Callable[..., ApiUser],
+    make_restaurant: Callable[..., ApiRestaurant],
+    place_order: Callable[..., dict[str, Any]],
+) -> None:
+    restaurant = make_restaurant()
+    customer = make_user()
+    mine = contact_values(customer, uuid.uuid4().hex[:10])
+    profile = http.patch("/users/me", json={"phone": mine["phone"], "name": mine["name"]}, headers=customer.headers)
+    assert profile.status_code == 200, profile.text
+    address = {"label": "home", "line1": mine["line1"], "city": "Berlin", "postcode": mine["postcode"],
+               "country": "DE", "lat": 52.52, "lon": 13.42}  # fmt: skip
+    saved = http.post("/users/me/addresses", json=address, headers=customer.headers)
+    assert saved.status_code == 201, saved.text
+    place_order(customer, restaurant.restaurant_id, address={**DELIVERY_ADDRESS, "line1": mine["line1"]})
+    privacy_relay.run(until_idle=True)
+
+    messages = read_every_topic(stack.kafka)
+    for message in messages:
+        blob = message_bytes(message).lower()
+        for what, value in mine.items():
+            assert value.lower().encode() not in blob, f"{what} in plain text on {message.topic()}"
+    me = str(customer.user_id).encode()
+    ours = [json.loads(m.value()) for m in messages if m.topic() == "cdc.users" and me in m.value()]
+    latest = ours[-1]["after"]
+    assert latest["phone"].startswith(SEALED_PREFIX)
+    assert latest["email"].startswith(SEALED_PREFIX)
+    assert latest["email_hmac"] == pseudonym(checked_key(PrivacySettings(), stack), normalised_email(customer.email))
+    with psycopg.connect(stack.catalog) as conn:
+        row = conn.execute("SELECT wrapped_key FROM user_data_keys WHERE user_id = %s", (customer.user_id,)).fetchone()
+    assert row is not None
+    key = unwrap(PrivacySettings().master_key_bytes(), bytes(row[0]), str(customer.user_id))
+    context = field_context("users", "phone", str(customer.user_id))
+    assert open_field(key, latest["phone"], context) == mine["phone"]  # ciphertext only its key opens
 
 
 def test_no_topic_carries_a_password_reset_token_or_its_digest(
