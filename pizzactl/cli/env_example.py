@@ -46,7 +46,7 @@ SETTINGS: tuple[tuple[type[BaseSettings], str], ...] = (
     (SagaSettings, "the order saga worker"),
     (CdcSettings, "the CDC relay: Postgres WAL to Kafka"),
     (LakeSinkSettings, "the lake sink: Kafka to Parquet"),
-    (PrivacySettings, "personal data downstream of Postgres: pseudonym keys"),
+    (PrivacySettings, "personal data downstream of Postgres: pseudonym and master keys"),
     (PipelineSettings, "batch pipelines: Spark, windows, archival, warehouse loaders"),
     (AirflowSettings, "the local Airflow"),
     (RecommendationSettings, "recommendations: training, gate, feeds"),

@@ -88,9 +88,11 @@ async def redact_orders(conn: psycopg.AsyncConnection, user_id: uuid.UUID) -> No
 
 
 async def revoke_sessions(conn: psycopg.AsyncConnection, user_id: uuid.UUID) -> None:
+    """Every login, and a pending password-reset link (a disabled account could not use it anyway)."""
     await conn.execute(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL", (user_id,)
     )
+    await conn.execute("DELETE FROM password_reset_tokens WHERE user_id = %s", (user_id,))
 
 
 # --- MongoDB ---------------------------------------------------------------------------------------

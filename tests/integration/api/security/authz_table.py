@@ -97,6 +97,14 @@ PROBES: tuple[Probe, ...] = (
     Probe("POST /auth/signup", EVERYONE, json={"email": "{new_email}", "password": "{password}", "name": "Probe"}),
     Probe("POST /auth/token", EVERYONE, form={"username": "{cust_email}", "password": "{password}"}),
     Probe("POST /auth/refresh", EVERYONE, json={"refresh_token": "{refresh_token}"}, target="refresh_token"),
+    Probe("POST /auth/password-reset", EVERYONE, json={"email": "{new_email}"}, why="the same 202 for any e-mail"),
+    Probe(
+        "POST /auth/password-reset/confirm",
+        EVERYONE,
+        json={"token": "{reset_token}", "new_password": "another-correct-horse-battery"},
+        target="reset_token",
+        why="the e-mailed token is the credential",
+    ),
     # accounts: the caller's own account
     Probe("GET /users/me", SIGNED_IN),
     Probe("PATCH /users/me", SIGNED_IN, json={"name": "Probe Person"}),
@@ -121,6 +129,7 @@ PROBES: tuple[Probe, ...] = (
         json={"email": "{new_email}", "password": "{password}", "name": "P", "role": "rider"},
     ),
     Probe("PATCH /users/{user_id}", ADMIN_ONLY, json={"disabled": False}, target="victim"),
+    Probe("DELETE /users/{user_id}", ADMIN_ONLY, why="erasure of a fresh account", target="victim"),
     # restaurants and menus
     Probe("GET /restaurants", EVERYONE),
     Probe("GET /restaurants/{restaurant_id}", EVERYONE),
@@ -259,6 +268,7 @@ PROBES: tuple[Probe, ...] = (
         json={"current_password": "{password}", "new_password": "another-correct-horse-battery"},
         caller="clone",
     ),
+    Probe("DELETE /users/me", SIGNED_IN, json={"current_password": "{password}"}, caller="clone"),
     # last: the road's move on the world's order (it changes the order's state for good)
     Probe(
         "POST /orders/{order_id}/status",
