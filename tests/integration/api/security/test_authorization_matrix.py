@@ -27,6 +27,7 @@ from litestar.routes import HTTPRoute, WebSocketRoute
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from support.api_actors import ApiRestaurant, ApiUser, login, menu_body
+from support.mailbox import reset_token_in, wait_for_mail
 from support.shards import outbox_rows
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -200,6 +201,10 @@ class World:
             return {"user_id": str(self.make_user().user_id)}
         if target == "refresh_token":
             return {"refresh_token": login(self.http, self.cust.email, self.cust.password)["refresh_token"]}
+        if target == "reset_token":  # a fresh account's e-mailed one-time token
+            email = self.make_user().email
+            self.ok(self.http.post("/auth/password-reset", json={"email": email}))
+            return {"reset_token": reset_token_in(wait_for_mail(self.stack, email, "password-reset"))}
         raise AssertionError(f"authz_table names an unknown target {target!r}; add it to World.fresh")
 
     def caller(self, persona: str, how: str) -> ApiUser | None:
