@@ -30,7 +30,7 @@ def test_a_held_refund_and_its_approval_are_published_on_cdc_refund_requests(
     held = http.post(f"/orders/{order['order_id']}/status", json=body, headers=restaurant.staff.headers)
     assert held.status_code == 202, held.text
     request_id = held.json()["request_id"]
-    approved = http.post(f"/admin/refund-requests/{request_id}/approve", headers=admin.headers)
+    approved = http.post(f"/admin/refund-requests/{request_id}/approve", json={}, headers=admin.headers)
     assert approved.status_code == 200, approved.text
 
     relay.run(until_idle=True)

@@ -169,7 +169,7 @@ async def test_above_the_cap_the_refund_waits_and_an_admin_approval_refunds_it_o
     (event,) = refund_events(stack, customer, order["order_id"])
     assert event["payload"]["reason"] == "out of dough"
     assert await payments.react(customer, order["order_id"]) == "REFUNDED"
-    twice = capped.post(f"/admin/refund-requests/{request['request_id']}/approve", headers=admin.headers)
+    twice = capped.post(f"/admin/refund-requests/{request['request_id']}/approve", json={}, headers=admin.headers)
     assert twice.status_code == 409, twice.text
     assert twice.headers["content-type"].startswith("application/problem+json")
     assert twice.json()["request_status"] == "approved"
@@ -186,13 +186,14 @@ async def test_a_rejected_request_refunds_nothing(
     request = refund(capped, restaurant.staff, order["order_id"]).json()
     path = f"/admin/refund-requests/{request['request_id']}"
     assert capped.post(f"{path}/reject", json={}, headers=admin.headers).status_code == 400  # a reason is required
+    assert capped.post(f"{path}/approve", headers=admin.headers).status_code == 400  # a body is required
 
     rejected = capped.post(f"{path}/reject", json={"reason": "the customer ate it"}, headers=admin.headers)
 
     assert rejected.status_code == 200, rejected.text
     assert (rejected.json()["status"], rejected.json()["decision_reason"]) == ("rejected", "the customer ate it")
     assert capped.get(path, headers=admin.headers).json() == rejected.json()
-    assert capped.post(f"{path}/approve", headers=admin.headers).status_code == 409
+    assert capped.post(f"{path}/approve", json={}, headers=admin.headers).status_code == 409
     assert order_status(capped, customer, order["order_id"]) == "PAID"
     assert refund_events(stack, customer, order["order_id"]) == []
     assert await payments.react(customer, order["order_id"]) == "SUCCEEDED"
@@ -226,7 +227,7 @@ async def test_only_admins_decide_and_nobody_their_own_request_while_admins_refu
     request = refund(capped, staff, order["order_id"]).json()
     path = f"/admin/refund-requests/{request['request_id']}"
     for who in (staff, customer):
-        for call in (lambda u: capped.post(f"{path}/approve", headers=u.headers),
+        for call in (lambda u: capped.post(f"{path}/approve", json={}, headers=u.headers),
                      lambda u: capped.get("/admin/refund-requests", headers=u.headers)):  # fmt: skip
             denied = call(who)
             assert denied.status_code == 403, denied.text
@@ -235,7 +236,7 @@ async def test_only_admins_decide_and_nobody_their_own_request_while_admins_refu
     promoted = http.patch(f"/users/{staff.user_id}", json={"role": "admin"}, headers=admin.headers)
     assert promoted.status_code == 200, promoted.text
     as_admin = {"Authorization": f"Bearer {login(http, staff.email, staff.password)['access_token']}"}
-    own = capped.post(f"{path}/approve", headers=as_admin)
+    own = capped.post(f"{path}/approve", json={}, headers=as_admin)
     assert own.status_code == 403, own.text
     assert capped.get(path, headers=admin.headers).json()["status"] == "pending"
 
@@ -254,7 +255,7 @@ async def test_concurrent_approvals_refund_once(
     path = f"/admin/refund-requests/{refund(capped, restaurant.staff, order['order_id']).json()['request_id']}"
 
     with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda u: capped.post(f"{path}/approve", headers=u.headers),
+        answers = list(pool.map(lambda u: capped.post(f"{path}/approve", json={}, headers=u.headers),
                                 [admin, second_admin, admin, second_admin]))  # fmt: skip
 
     assert sorted(a.status_code for a in answers) == [200, 409, 409, 409], [a.text for a in answers]
