@@ -17,7 +17,10 @@ from pipelines.partitions.archive import ArchivedPartition, archive_shard
 from pipelines.partitions.maintenance import create_partitions_ahead
 from pipelines.settings import PipelineSettings, get_pipeline_settings
 from pizza.config import PlatformSettings, get_platform_settings
+from pizza.crypto.datakeys import DataKeyStore
+from pizza.crypto.pseudonyms import PrivacySettings
 from pizza.logs import configure_logging, get_logger
+from pizza.secrets import require_secrets
 
 log = get_logger(__name__)
 
@@ -31,14 +34,22 @@ def maintain(platform: PlatformSettings, shard: str) -> dict[str, list[str]]:
 def archive(
     platform: PlatformSettings, settings: PipelineSettings, shard: str, today: date | None = None
 ) -> list[ArchivedPartition]:
-    return archive_shard(
-        platform.shards[shard],
-        shard,
-        location(platform.archive, settings),
-        settings.archive_after_months,
-        today or datetime.now(UTC).date(),
-        settings.archive_rows_per_file,
-    )
+    """Archive one shard's old months, contact fields sealed with the owners' data keys (from the catalog)."""
+    privacy = PrivacySettings()
+    require_secrets("archive", platform, privacy.weak_secrets())
+    keys = DataKeyStore(platform.catalog, privacy.master_key_bytes())
+    try:
+        return archive_shard(
+            platform.shards[shard],
+            shard,
+            location(platform.archive, settings),
+            settings.archive_after_months,
+            today or datetime.now(UTC).date(),
+            settings.archive_rows_per_file,
+            keys,
+        )
+    finally:
+        keys.forget()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,10 @@ For every month older than ``PIZZA_PIPELINES_ARCHIVE_AFTER_MONTHS``, in ONE Post
 3. read the files back and compare row count and checksum with the same figures computed by Postgres;
 4. only then detach and drop the partitions and record them in ``archived_partitions``; commit.
 
+Given the catalog's data keys, contact fields (``orders.delivery_address``) are archived sealed with their
+owner's key (``pipelines.partitions.sealing``), so an erasure reaches the archive too; step 3 opens them
+again to compare the plaintext.
+
 Any failure (store unreachable, mismatch, lost connection) rolls the transaction back: the partitions
 stay attached with every row. Re-running rewrites the month's files from scratch.
 
@@ -31,6 +35,8 @@ from psycopg import sql
 
 from pipelines.io.lakefs import Location
 from pipelines.partitions.maintenance import PARTITIONED, MonthPartition, month_partitions
+from pipelines.partitions.sealing import PartitionSealing, partition_sealing
+from pizza.crypto.datakeys import DataKeyStore
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
@@ -68,10 +74,12 @@ class Column:
         ident = sql.Identifier(self.name)
         return ident if self.pg_type in NATIVE else sql.SQL("{}::text").format(ident)
 
-    def canonical_pg(self) -> str:
+    def canonical_pg(self, sealing: PartitionSealing | None = None) -> str:
         ident = f'"{self.name}"'
         if self.pg_type in TIMESTAMPS:
             return f"(extract(epoch from {ident}) * 1000000)::bigint::text"
+        if sealing is not None and self.name in sealing.columns:  # an erased owner's value is archived as null
+            return f'CASE WHEN "{sealing.owner}"::text = ANY(%(erased)s) THEN NULL ELSE {ident}::text END'
         return f"{ident}::text"
 
     def canonical_duckdb(self) -> str:
@@ -113,15 +121,18 @@ def _row_text(parts: list[str]) -> str:
     return f"concat_ws({SEP}, " + ", ".join(f"coalesce({p}, {NULL_TEXT})" for p in parts) + ")"
 
 
-def source_stats(conn: psycopg.Connection, partition: str, columns: list[Column]) -> Stats:
-    text = _row_text([c.canonical_pg() for c in columns])
+def source_stats(
+    conn: psycopg.Connection, partition: str, columns: list[Column], sealing: PartitionSealing | None = None
+) -> Stats:
+    text = _row_text([c.canonical_pg(sealing) for c in columns])
     query = f"SELECT count(*), coalesce(sum(('x' || substr(md5({text}), 1, 15))::bit(60)::bigint), 0) FROM {{}}"
-    row = conn.execute(sql.SQL(query).format(sql.Identifier(partition))).fetchone()  # type: ignore[arg-type]
+    params = {"erased": sealing.erased} if sealing is not None else None
+    row = conn.execute(sql.SQL(query).format(sql.Identifier(partition)), params).fetchone()  # type: ignore[arg-type]
     assert row is not None
     return Stats(int(row[0]), int(row[1]))
 
 
-def archive_stats(dataset: pads.Dataset, columns: list[Column]) -> Stats:
+def archive_stats(dataset: pads.Dataset | pa.Table, columns: list[Column]) -> Stats:
     text = _row_text([c.canonical_duckdb() for c in columns])
     with duckdb.connect() as con:
         con.register("archived", dataset)
@@ -132,14 +143,31 @@ def archive_stats(dataset: pads.Dataset, columns: list[Column]) -> Stats:
     return Stats(int(row[0]), int(row[1]))
 
 
+def opened_archive_stats(
+    files: list[str], archive: Location, columns: list[Column], sealing: PartitionSealing
+) -> Stats:
+    """``archive_stats`` of the written files with their sealed values opened, file by file (the sums add)."""
+    rows = checksum = 0
+    for path in files:
+        stats = archive_stats(sealing.opened(pq.read_table(path, filesystem=archive.fs)), columns)
+        rows, checksum = rows + stats.rows, checksum + stats.checksum
+    return Stats(rows, checksum)
+
+
 def month_folder(archive: Location, table: str, shard: str, month: date) -> str:
     return archive.path(table, f"shard={shard}", f"month={month:%Y-%m}")
 
 
 def export_partition(
-    conn: psycopg.Connection, partition: str, columns: list[Column], archive: Location, folder: str, rows_per_file: int
+    conn: psycopg.Connection,
+    partition: str,
+    columns: list[Column],
+    archive: Location,
+    folder: str,
+    rows_per_file: int,
+    sealing: PartitionSealing | None = None,
 ) -> list[str]:
-    """Stream the partition into Parquet files (fresh folder, deterministic names)."""
+    """Stream the partition into Parquet files (fresh folder, deterministic names), contact fields sealed."""
     if archive.fs.get_file_info(folder).type != pafs.FileType.NotFound:  # left by an earlier, unfinished run
         archive.fs.delete_dir(folder)
     archive.fs.create_dir(folder, recursive=True)
@@ -155,6 +183,8 @@ def export_partition(
             rows = cursor.fetchmany(rows_per_file)
             if not rows and files:
                 break
+            if sealing is not None:
+                rows = sealing.seal_rows([c.name for c in columns], rows)
             columns_data = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
             table = pa.table([pa.array(col, type=f.type) for col, f in zip(columns_data, schema, strict=True)], schema)
             path = f"{folder}/part-{len(files):05d}.parquet"
@@ -165,14 +195,26 @@ def export_partition(
     return files
 
 
-def _write_manifest(archive: Location, folder: str, item: ArchivedPartition, columns: list[Column]) -> None:
-    manifest = {**asdict(item), "columns": [asdict(c) for c in columns], "archived_at": datetime.now(UTC).isoformat()}
+def _write_manifest(
+    archive: Location, folder: str, item: ArchivedPartition, columns: list[Column], sealed: tuple[str, ...]
+) -> None:
+    manifest = {
+        **asdict(item),
+        "columns": [asdict(c) for c in columns],
+        "sealed_columns": list(sealed),  # enc:v1 under the owner's data key (pizza.crypto.envelope)
+        "archived_at": datetime.now(UTC).isoformat(),
+    }
     with archive.fs.open_output_stream(f"{folder}/_manifest.json") as stream:
         stream.write(json.dumps(manifest, indent=1).encode())
 
 
 def archive_month(
-    conn: psycopg.Connection, shard: str, month: date, archive: Location, rows_per_file: int = 250_000
+    conn: psycopg.Connection,
+    shard: str,
+    month: date,
+    archive: Location,
+    rows_per_file: int = 250_000,
+    keys: DataKeyStore | None = None,
 ) -> list[ArchivedPartition]:
     """Archive both tables' partitions of ``month`` in one transaction (``conn`` must be autocommit)."""
     parts = [p for parent in PARTITIONED for p in month_partitions(conn, parent) if p.month == month]
@@ -181,7 +223,7 @@ def archive_month(
         for part in parts:
             conn.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.Identifier(part.name)))
         for part in parts:
-            done.append(_export_and_verify(conn, shard, part, archive, rows_per_file))
+            done.append(_export_and_verify(conn, shard, part, archive, rows_per_file, keys))
         for part, item in zip(parts, done, strict=True):
             conn.execute(
                 sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(
@@ -205,13 +247,22 @@ def archive_month(
 
 
 def _export_and_verify(
-    conn: psycopg.Connection, shard: str, part: MonthPartition, archive: Location, rows_per_file: int
+    conn: psycopg.Connection,
+    shard: str,
+    part: MonthPartition,
+    archive: Location,
+    rows_per_file: int,
+    keys: DataKeyStore | None = None,
 ) -> ArchivedPartition:
     columns = table_columns(conn, part.parent)
-    expected = source_stats(conn, part.name, columns)
+    sealing = partition_sealing(conn, part.parent, part.name, [c.name for c in columns], keys)
+    expected = source_stats(conn, part.name, columns, sealing)
     folder = month_folder(archive, part.parent, shard, part.month)
-    files = export_partition(conn, part.name, columns, archive, folder, rows_per_file)
-    written = archive_stats(pads.dataset(files, filesystem=archive.fs, format="parquet"), columns)
+    files = export_partition(conn, part.name, columns, archive, folder, rows_per_file, sealing)
+    if sealing is not None:
+        written = opened_archive_stats(files, archive, columns, sealing)
+    else:
+        written = archive_stats(pads.dataset(files, filesystem=archive.fs, format="parquet"), columns)
     if written != expected:
         raise ArchiveVerificationError(
             f"{shard}/{part.name}: archive holds {written} but Postgres {expected}; partition kept"
@@ -225,7 +276,7 @@ def _export_and_verify(
         uri=archive.uri(part.parent, f"shard={shard}", f"month={part.month:%Y-%m}"),
         files=files,
     )
-    _write_manifest(archive, folder, item, columns)
+    _write_manifest(archive, folder, item, columns, sealing.columns if sealing is not None else ())
     return item
 
 
@@ -240,13 +291,19 @@ def months_to_archive(conn: psycopg.Connection, cutoff: date) -> list[date]:
 
 
 def archive_shard(
-    dsn: str, shard: str, archive: Location, after_months: int, today: date, rows_per_file: int = 250_000
+    dsn: str,
+    shard: str,
+    archive: Location,
+    after_months: int,
+    today: date,
+    rows_per_file: int = 250_000,
+    keys: DataKeyStore | None = None,
 ) -> list[ArchivedPartition]:
     """Archive every month of one shard older than the cutoff, oldest first; stop at the first failure."""
     moved: list[ArchivedPartition] = []
     with psycopg.connect(dsn, autocommit=True) as conn:
         cutoff = cutoff_month(today, after_months)
         for month in months_to_archive(conn, cutoff):
-            moved += archive_month(conn, shard, month, archive, rows_per_file)
+            moved += archive_month(conn, shard, month, archive, rows_per_file, keys)
     log.info("archive.shard_done", shard=shard, partitions=len(moved))
     return moved
