@@ -1,8 +1,9 @@
 """Order history of archived months stays readable: DuckDB over the archive's Parquet files.
 
-The archive keeps the Postgres rows exactly (same columns; uuid/jsonb/char as text), partitioned by
-``shard=`` and ``month=``. ``order_history`` answers "a user's orders with their items" across archived
-months; the API keeps serving hot months from the shards and can merge both for a full history.
+The archive keeps the Postgres rows exactly (same columns; uuid/jsonb/char as text; contact fields
+sealed), partitioned by ``shard=`` and ``month=``. ``order_history`` answers "a user's orders with their
+items" across archived months; the API keeps serving hot months from the shards and can merge both for
+a full history.
 """
 
 from __future__ import annotations
