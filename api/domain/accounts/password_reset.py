@@ -5,7 +5,8 @@ is the same 202 whoever asks; the lookup, the token and the e-mail happen after 
 sent (``send_link``, a background task), so neither the answer nor its timing tells whether an account
 exists. The token is ``<user id hex>.<256 random bits>`` (the prefix routes to the user's shard, like a
 refresh token); only its SHA-256 is stored, one live token per user for ``password_reset_minutes``, and
-a newer request replaces it. ``confirm`` checks the token before hashing anything (a forged token costs
+a newer request replaces it. A token that is not (or no longer) valid is a 422, like any well-formed
+input a rule refuses. ``confirm`` checks the token before hashing anything (a forged token costs
 no Argon2), then in one transaction spends it, sets the password, raises the token version and revokes
 every refresh token: every session ends, as after a password change. A password change ends a pending
 link too.
@@ -27,7 +28,7 @@ from api.domain.accounts.schemas import PasswordResetConfirm
 from api.domain.accounts.services import normalise_email, token_digest
 from api.domain.accounts.throttle import LoginThrottle, account_key
 from api.lib.budgets import Budget
-from api.lib.errors import BadRequestError, TooManyRequestsError
+from api.lib.errors import TooManyRequestsError, UnprocessableError
 from api.lib.sessions import publish_version
 from api.lib.sql import Row
 from api.settings import ApiSettings
@@ -48,7 +49,7 @@ def reset_token_owner(token: str) -> uuid.UUID:
             raise ValueError(token)
         return uuid.UUID(hex=head)
     except ValueError:
-        raise BadRequestError(INVALID) from None
+        raise UnprocessableError(INVALID, title="Invalid reset token") from None
 
 
 @dataclass
@@ -100,7 +101,7 @@ class PasswordResets:
         digest = token_digest(data.token)
         async with self.db.pool_for_user(user_id).connection() as conn:
             if not await repo.reset_token_is_live(conn, user_id, digest):
-                raise BadRequestError(INVALID)
+                raise UnprocessableError(INVALID, title="Invalid reset token")
         new_hash = await self.passwords.hash(data.new_password)  # only for a live token
         async with self.db.user_tx(user_id) as conn:
             user = await repo.get_user(conn, user_id)
@@ -109,7 +110,7 @@ class PasswordResets:
                 or user["disabled_at"] is not None
                 or not await repo.spend_reset_token(conn, user_id, digest)
             ):
-                raise BadRequestError(INVALID)
+                raise UnprocessableError(INVALID, title="Invalid reset token")
             await repo.set_password_hash(conn, user_id, new_hash)
             version = await repo.raise_token_version(conn, user_id)
             await repo.revoke_all_refresh_tokens(conn, user_id)
