@@ -49,6 +49,7 @@ BLOCKS = {
     "payments_notifications": 5,
     "dashboard_pages": 6,
     "isolation": 7,
+    "password_hashing": 8,
 }
 # Offsets inside a block: the four servers, then the apps a `pizza stack up --apps` would start.
 PORT_OFFSETS = {

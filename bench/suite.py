@@ -46,6 +46,7 @@ SUITE = (
     Run("delivery_assignment", ("--riders", "1000", "--concurrency", "32")),
     Run("pipelines", ("--base", "100", "--sizes", "1,10", "--days", "3")),  # Spark's fixed cost dominates
     Run("dashboard_pages", ("--repeat", "3",)),
+    Run("password_hashing", ("--flood", "32", "--reset-rounds", "40")),
 )  # fmt: skip
 
 
