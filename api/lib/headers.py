@@ -3,7 +3,9 @@
 API responses are JSON nobody should frame, sniff or render as a page, so they get a deny-all CSP.
 The documentation pages (``/schema/*``) load Swagger UI and Scalar from their CDN and run inline
 bootstrap scripts, so they get a CSP that allows exactly that instead. HSTS is sent only when the
-request arrived over HTTPS (directly or as reported by the proxy in front), as RFC 6797 asks.
+request arrived over HTTPS, as RFC 6797 asks: directly, or as reported by a proxy in
+``PIZZA_API_TRUSTED_PROXIES`` (``api.lib.client_address`` sets the scope's scheme from its
+``X-Forwarded-Proto``; the header from anyone else is ignored).
 """
 
 from __future__ import annotations
@@ -29,8 +31,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def is_https(scope: Scope) -> bool:
-    forwarded = dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"").decode().lower()
-    return scope.get("scheme") == "https" or forwarded == "https"
+    return scope.get("scheme") == "https"
 
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:

@@ -61,3 +61,11 @@ def test_operators_detail_is_never_shown_to_a_forwarded_request(proxied_url: str
         assert proxy.get("/metrics").status_code == 200  # the loopback caller itself, not forwarded
         assert proxy.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 404
         assert proxy.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 404
+
+
+def test_hsts_follows_the_scheme_only_a_trusted_proxy_reports(proxied_url: str) -> None:
+    https = {"X-Forwarded-For": "203.0.113.50", "X-Forwarded-Proto": "https"}
+    with client_from(proxied_url, PROXY) as proxy, client_from(proxied_url, STRANGER) as stranger:
+        assert proxy.get("/health", headers=https).headers["strict-transport-security"].startswith("max-age=")
+        assert "strict-transport-security" not in proxy.get("/health").headers  # the proxy says plain HTTP
+        assert "strict-transport-security" not in stranger.get("/health", headers=https).headers

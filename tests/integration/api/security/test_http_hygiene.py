@@ -14,13 +14,12 @@ OPS_TOKEN = "ops-" + "t" * 32
 
 
 def test_api_responses_carry_the_security_headers(http: httpx.Client) -> None:
-    response = http.get("/health", headers={"X-Forwarded-Proto": "https"})
+    response = http.get("/health", headers={"X-Forwarded-Proto": "https"})  # from no trusted proxy
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["content-security-policy"].startswith("default-src 'none'")
-    assert response.headers["strict-transport-security"].startswith("max-age=")
-    assert "strict-transport-security" not in http.get("/health").headers  # plain HTTP: no HSTS
+    assert "strict-transport-security" not in response.headers  # plain HTTP, whatever a client claims
 
 
 def test_the_docs_pages_still_load_their_scripts(http: httpx.Client) -> None:
