@@ -34,6 +34,7 @@ from support.shards import ShardOrderWriter
 
 from pizza.config import PlatformSettings
 from pizza.contracts.lake import RAW_CDC_SCHEMA
+from pizza.contracts.privacy import is_withheld
 from streaming.relay.app import build_relay, capture_targets
 from streaming.settings import CdcSettings
 from streaming.sinks.lake_store import parse_raw_file_name
@@ -87,9 +88,9 @@ class AuditSlots:
                 if match is None or match.group(1) not in settings.capture_schemas:
                     continue
                 table = roots.get(match.group(2), match.group(2))
-                if table != settings.outbox_table and not any(
-                    fnmatch.fnmatch(table, p) for p in settings.excluded_tables
-                ):
+                if table == settings.outbox_table or is_withheld(table):  # withheld: never published, by policy
+                    continue
+                if not any(fnmatch.fnmatch(table, p) for p in settings.excluded_tables):
                     found.add((shard, table, int(lsn)))
         return found
 
