@@ -12,17 +12,38 @@ headers, IPv6, ports) and also takes ``X-Forwarded-Proto`` from a trusted proxy.
 It runs first, so every per-address decision after it reads the resolved ``scope["client"]``: the
 request limits (``api.lib.ratelimit``), the WebSocket budget, the sign-up and reset budgets, and the
 operators' check (``api.domain.system.access``).
+
+The address a budget counts is ``counted_address``: an IPv4 address itself, an IPv6 address by its /64.
+One customer line is given a whole /64 (RFC 6177) and can pick any address in it, so counting single IPv6
+addresses would give one client 2^64 budgets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any, cast
 
 from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+IPV6_BUDGET_PREFIX = 64
+
+
+def counted_address(host: str | None) -> str:
+    """The identity a per-address budget counts for ``host``: itself for IPv4, its /64 for IPv6."""
+    if not host:
+        return "unknown"
+    try:
+        address = ip_address(host)
+    except ValueError:  # a unix socket or a test client's name: count it as it is
+        return host
+    if isinstance(address, IPv6Address):
+        if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 client a.b.c.d
+            return str(address.ipv4_mapped)
+        return str(IPv6Network((address, IPV6_BUDGET_PREFIX), strict=False))
+    return str(address)
 
 
 def _proxy_headers(app: ASGIApp, trusted_hosts: list[str]) -> ASGIApp:

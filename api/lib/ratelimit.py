@@ -39,6 +39,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.lib.client_address import counted_address
 from api.lib.errors import ServiceUnavailableError, TooManyRequestsError
 from pizza.logs import get_logger
 
@@ -144,7 +145,7 @@ class RateLimitMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         client = scope.get("client")
-        ip = client[0] if client else "unknown"
+        ip = counted_address(client[0] if client else None)
         user = scope.get("user")
         user_id: uuid.UUID | None = getattr(user, "user_id", None)
         try:

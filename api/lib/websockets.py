@@ -18,6 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import WebSocketException
 from litestar.handlers.base import BaseRouteHandler
 
+from api.lib.client_address import counted_address
 from api.lib.ratelimit import RateLimiter
 from pizza.logs import get_logger
 
@@ -41,7 +42,7 @@ async def within_budget(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     user = connection.scope.get("user")
     try:
         verdict = await limiter.check(
-            client[0] if client else "unknown", getattr(user, "user_id", None), getattr(user, "role", None)
+            counted_address(client[0] if client else None), getattr(user, "user_id", None), getattr(user, "role", None)
         )
     except StorageError as exc:
         if limiter.fail_closed:  # PIZZA_API_RATE_LIMITS_FAIL_CLOSED: uncounted traffic is refused

@@ -35,6 +35,7 @@ from api.domain.accounts.schemas import (
 from api.domain.accounts.services import AccountService
 from api.domain.erasure import ErasureConfirmation, ErasureService
 from api.lib.auth import CurrentUser, require_roles
+from api.lib.client_address import counted_address
 
 PUBLIC = {"exclude_from_auth": True}
 ANONYMOUS: list[dict[str, list[str]]] = [{}]  # OpenAPI: no credentials needed
@@ -45,7 +46,7 @@ RESET_ACCEPTED = PasswordResetAccepted(
 
 def client_of(request: Request[Any, Any, Any]) -> str:
     """The client's address (behind a trusted proxy, the one it named: api.lib.client_address)."""
-    return request.client.host if request.client else "unknown"
+    return counted_address(request.client.host if request.client else None)
 
 
 class AuthController(Controller):

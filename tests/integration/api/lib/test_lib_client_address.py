@@ -69,3 +69,10 @@ def test_hsts_follows_the_scheme_only_a_trusted_proxy_reports(proxied_url: str) 
         assert proxy.get("/health", headers=https).headers["strict-transport-security"].startswith("max-age=")
         assert "strict-transport-security" not in proxy.get("/health").headers  # the proxy says plain HTTP
         assert "strict-transport-security" not in stranger.get("/health", headers=https).headers
+
+
+def test_one_ipv6_slash_64_is_one_budget_however_many_addresses_it_uses(proxied_url: str) -> None:
+    with client_from(proxied_url, PROXY) as proxy:
+        rotating = [statuses(proxy, f"2001:db8:7:1::{i:x}", 1)[0] for i in range(1, IP_LIMIT + 2)]
+        assert rotating == [200] * IP_LIMIT + [429]  # a new address of the same /64 on every request
+        assert statuses(proxy, "2001:db8:7:2::1", 1) == [200]  # the next /64 is another customer's line
