@@ -26,6 +26,7 @@ from api.lib.headers import security_headers_middleware
 from api.lib.preflight import options_middleware
 from api.lib.ratelimit import RateLimitConfig
 from api.lib.requests import request_id_middleware
+from api.lib.strict_bodies import StrictJsonRequest
 from api.lib.strict_schemas import StrictStructSchemaPlugin
 from api.lib.unavailable import unavailable_handlers
 from api.settings import ApiSettings, get_api_settings
@@ -97,5 +98,6 @@ def create_app(settings: ApiSettings | None = None, platform: PlatformSettings |
             description="Order pizza worldwide: accounts, restaurants and menus, search, carts and orders.",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
+        request_class=StrictJsonRequest,
         debug=settings.debug,
     )

@@ -84,6 +84,27 @@ def add_problem_responses(schema: OpenAPI) -> None:
                     )
 
 
+def optional_body_operations(app: Litestar) -> set[str]:
+    """Operation ids whose ``data`` has a default: the body may be left out (Litestar marks every body required)."""
+    ids: set[str] = set()
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            data = handler.parsed_fn_signature.parameters.get("data")
+            if data is not None and data.has_default and isinstance(handler.operation_id, str):
+                ids.add(handler.operation_id)
+    return ids
+
+
+def relax_optional_bodies(schema: OpenAPI, operation_ids: set[str]) -> None:
+    for item in (schema.paths or {}).values():
+        for method in ("put", "post", "delete", "patch"):
+            operation = getattr(item, method, None)
+            body = getattr(operation, "request_body", None)
+            if isinstance(operation, Operation) and operation.operation_id in operation_ids and body is not None:
+                body.required = False
+
+
 def document_problem_responses(app: Litestar) -> None:
     """Startup hook: routes are final, so the cached schema can be completed once per process."""
     add_problem_responses(app.openapi_schema)
+    relax_optional_bodies(app.openapi_schema, optional_body_operations(app))

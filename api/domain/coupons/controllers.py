@@ -12,6 +12,7 @@ from api.domain.coupons.deps import provide_coupon_service
 from api.domain.coupons.schemas import Coupon, CouponCode, CouponCreate, CouponPage
 from api.domain.coupons.services import CouponService
 from api.lib.auth import require_roles
+from api.lib.errors import UnprocessableError
 
 
 class CouponController(Controller):
@@ -22,6 +23,8 @@ class CouponController(Controller):
 
     @post("/", operation_id="CreateCoupon", summary="Create a coupon (admin)")
     async def create_coupon(self, coupons: CouponService, data: CouponCreate) -> Coupon:
+        if broken := data.rule_broken():
+            raise UnprocessableError(broken, title="Invalid coupon")
         return await coupons.create(data)
 
     @get("/", operation_id="ListCoupons", summary="List coupons by code (admin)")

@@ -8,7 +8,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+# Rider positions live in a Redis GEO set, which holds latitudes up to +-85.05112878 (Web Mercator) and
+# refuses others: a rider nearer a pole than that is refused here (400) instead of failing in Redis (500).
+GEO_MAX_LATITUDE = 85.05112878
+Latitude = Annotated[
+    float, msgspec.Meta(ge=-GEO_MAX_LATITUDE, le=GEO_MAX_LATITUDE, description="degrees, within Redis GEO's range")
+]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 RiderStatus = Literal["offline", "available", "busy"]
 DeliveryStatus = Literal["ASSIGNED", "PICKED_UP", "DELIVERED", "CANCELLED"]

@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
 
 from api.domain.notifications.repositories import Preferences
 
+# A wall-clock time in the user's zone, to the second. A string with this exact pattern, not ``time``:
+# Litestar documents ``time`` as ``format: duration``, and msgspec would also take fractions and offsets.
+QuietTime = Annotated[
+    str,
+    Meta(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+        description="local time HH:MM:SS in `timezone`",
+        examples=["22:00:00"],
+    ),
+]
 
-@dataclass
-class NotificationPreferences:
+
+def _wall_clock(value: time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M:%S")
+
+
+def _time_of(value: str | None) -> time | None:
+    return None if value is None else time.fromisoformat(value)
+
+
+class NotificationPreferences(Struct):
+    """A msgspec struct, not a dataclass: Litestar documents msgspec constraints (``QuietTime``) only on structs."""
+
     channels: list[Literal["email", "sms"]]
-    quiet_hours_start: time | None = None
-    quiet_hours_end: time | None = None
+    quiet_hours_start: QuietTime | None = None
+    quiet_hours_end: QuietTime | None = None
     timezone: str = "UTC"
-    muted_event_types: list[str] = field(default_factory=list)
+    muted_event_types: list[str] = msgspec.field(default_factory=list)
 
     @classmethod
     def of(cls, prefs: Preferences) -> NotificationPreferences:
         return cls(
             channels=list(prefs.channels),
-            quiet_hours_start=prefs.quiet_hours_start,
-            quiet_hours_end=prefs.quiet_hours_end,
+            quiet_hours_start=_wall_clock(prefs.quiet_hours_start),
+            quiet_hours_end=_wall_clock(prefs.quiet_hours_end),
             timezone=prefs.timezone,
             muted_event_types=list(prefs.muted_event_types),
         )
@@ -30,8 +53,8 @@ class NotificationPreferences:
     def to_domain(self) -> Preferences:
         return Preferences(
             channels=tuple(self.channels),
-            quiet_hours_start=self.quiet_hours_start,
-            quiet_hours_end=self.quiet_hours_end,
+            quiet_hours_start=_time_of(self.quiet_hours_start),
+            quiet_hours_end=_time_of(self.quiet_hours_end),
             timezone=self.timezone,
             muted_event_types=tuple(self.muted_event_types),
         )

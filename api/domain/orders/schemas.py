@@ -11,10 +11,10 @@ from msgspec import Meta, Struct
 
 from api.domain.orders.refund_caps import HoldReason
 from api.lib.errors import UnprocessableError
-from api.lib.validation import text
+from api.lib.validation import NOT_BLANK, text
 from pizza.contracts.events import OrderStatus
 
-Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]  # not blank
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=NOT_BLANK)]  # not blank, no NUL
 CouponCode = Annotated[str, Meta(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 Reason = Annotated[str, text(500)]  # visible and NUL-free: Postgres text cannot hold NUL
 Cents = Annotated[int, Meta(ge=0)]
@@ -30,7 +30,7 @@ class CartItem(Struct, forbid_unknown_fields=True):
 
 
 class DeliveryAddress(Struct, forbid_unknown_fields=True):
-    line1: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
+    line1: Annotated[str, Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
     city: Name
     lat: Annotated[float, Meta(ge=-90, le=90)]
     lon: Annotated[float, Meta(ge=-180, le=180)]

@@ -35,7 +35,7 @@ from api.domain.restaurants.schemas import (
     RestaurantUpdate,
     Weekday,
 )
-from api.lib.errors import BadRequestError, ConflictError, NotFoundError
+from api.lib.errors import ConflictError, NotFoundError, UnprocessableError
 from api.lib.outbox import write_outbox
 from api.lib.pagination import decode_cursor, encode_cursor
 from api.lib.sql import Row
@@ -52,9 +52,9 @@ def check_opening_hours(hours: Mapping[Weekday, list[list[str]]]) -> None:
     for day, intervals in hours.items():
         for opens, closes in intervals:
             if opens == "24:00":
-                raise BadRequestError(f"{day}: an interval cannot open at 24:00 (use 00:00)")
+                raise UnprocessableError(f"{day}: an interval cannot open at 24:00 (use 00:00)")
             if opens == closes:
-                raise BadRequestError(f"{day}: interval {opens}-{closes} is empty; use 00:00-24:00 for all day")
+                raise UnprocessableError(f"{day}: interval {opens}-{closes} is empty; use 00:00-24:00 for all day")
 
 
 def check_menu(items: list[MenuItem]) -> None:
@@ -62,11 +62,11 @@ def check_menu(items: list[MenuItem]) -> None:
     seen: set[str] = set()
     for item in items:
         if item.id in seen:
-            raise BadRequestError(f"menu item id {item.id!r} appears twice")
+            raise UnprocessableError(f"menu item id {item.id!r} appears twice")
         seen.add(item.id)
         for kind, names in (("size", [s.name for s in item.sizes]), ("topping", [t.name for t in item.toppings])):
             if len(names) != len(set(names)):
-                raise BadRequestError(f"item {item.id!r} lists a {kind} name twice")
+                raise UnprocessableError(f"item {item.id!r} lists a {kind} name twice")
 
 
 def dish_rows(menu: Menu) -> list[Row]:
@@ -112,10 +112,10 @@ class RestaurantService:
         try:
             zoneinfo.ZoneInfo(tz)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise BadRequestError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Rome") from None
+            raise UnprocessableError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Rome") from None
         cur = await conn.execute("SELECT 1 FROM pg_timezone_names WHERE name = %s", (tz,))
         if await cur.fetchone() is None:
-            raise BadRequestError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Rome")
+            raise UnprocessableError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Rome")
 
     async def create(self, data: RestaurantCreate) -> Restaurant:
         check_opening_hours(data.opening_hours)
@@ -151,7 +151,7 @@ class RestaurantService:
         if cursor is not None:
             position = decode_cursor(cursor, RestaurantCursor)
             if position.order != order:
-                raise BadRequestError("the cursor belongs to a listing with other parameters")
+                raise UnprocessableError("the cursor belongs to a listing with other parameters")
             after = (position.sort, position.restaurant_id)
         async with self.db.catalog.connection() as conn:
             rows = await repo.list_restaurants(conn, f, after, limit + 1)

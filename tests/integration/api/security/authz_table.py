@@ -105,14 +105,6 @@ PROBES: tuple[Probe, ...] = (
         target="reset_token",
         why="the e-mailed token is the credential",
     ),
-    Probe("POST /auth/password-reset", EVERYONE, json={"email": "{new_email}"}, why="the same 202 for any e-mail"),
-    Probe(
-        "POST /auth/password-reset/confirm",
-        EVERYONE,
-        json={"token": "{reset_token}", "new_password": "another-correct-horse-battery"},
-        target="reset_token",
-        why="the e-mailed token is the credential",
-    ),
     # accounts: the caller's own account
     Probe("GET /users/me", SIGNED_IN),
     Probe("PATCH /users/me", SIGNED_IN, json={"name": "Probe Person"}),

@@ -11,7 +11,7 @@ from api.domain.restaurants.controllers import near_point
 from api.domain.restaurants.menu_store import as_utc, to_menu
 from api.domain.restaurants.schemas import Menu, MenuItem, RestaurantCreate
 from api.domain.restaurants.services import check_menu, check_opening_hours, dish_rows
-from api.lib.errors import BadRequestError, UnprocessableError
+from api.lib.errors import UnprocessableError
 
 pytestmark = pytest.mark.unit
 
@@ -30,7 +30,7 @@ def test_day_overnight_and_all_day_hours_are_accepted(hours: dict[str, list[list
 
 @pytest.mark.parametrize("hours", [{"mon": [["24:00", "02:00"]]}, {"tue": [["10:00", "10:00"]]}])
 def test_intervals_opening_at_midnight_end_or_lasting_nothing_are_rejected(hours: dict[str, Any]) -> None:
-    with pytest.raises(BadRequestError):
+    with pytest.raises(UnprocessableError):
         check_opening_hours(hours)
 
 
@@ -56,11 +56,11 @@ def test_malformed_hours_fail_schema_validation(hours: dict[str, Any]) -> None:
 
 def test_menus_need_unique_item_ids_and_unique_size_and_topping_names() -> None:
     check_menu([item("a"), item("b")])
-    with pytest.raises(BadRequestError, match="twice"):
+    with pytest.raises(UnprocessableError, match="twice"):
         check_menu([item("a"), item("a")])
-    with pytest.raises(BadRequestError, match="size"):
+    with pytest.raises(UnprocessableError, match="size"):
         check_menu([item(sizes=[{"name": "s", "price_cents": 1}, {"name": "s", "price_cents": 2}])])
-    with pytest.raises(BadRequestError, match="topping"):
+    with pytest.raises(UnprocessableError, match="topping"):
         check_menu([item(toppings=[{"name": "olives", "price_cents": 1}] * 2)])
 
 
