@@ -23,6 +23,9 @@ from pipelines.synthetic.orders import order_stream
 from pipelines.synthetic.world import build_world
 from pizza.contracts.curated import ORDER_ITEMS, ORDERS, PARTITION_DATE, RESTAURANTS, CuratedTable
 from pizza.contracts.lake import CURATED
+from pizza.money import Threshold
+
+DELIVERY_FEE = Threshold(299)  # US-dollar cents, charged in each city's currency
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,8 @@ def generate(spec: CuratedSpec) -> dict[str, pa.Table]:
                 "currency": city.currency,
                 "subtotal_cents": placed.subtotal_cents,
                 "discount_cents": 0,
-                "delivery_fee_cents": 299,
-                "total_cents": placed.subtotal_cents + 299,
+                "delivery_fee_cents": DELIVERY_FEE.in_currency(city.currency),
+                "total_cents": placed.subtotal_cents + DELIVERY_FEE.in_currency(city.currency),
                 "city": city.name,
                 "delivery_lat": placed.customer.lat,
                 "delivery_lon": placed.customer.lon,

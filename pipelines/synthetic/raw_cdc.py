@@ -33,11 +33,12 @@ from pizza.contracts.cdc import CDC_SCHEMA_VERSION
 from pizza.contracts.curated import CURATED_TABLES
 from pizza.contracts.lake import RAW_CDC, RAW_CDC_SCHEMA, raw_file_name
 from pizza.db.shards import ShardMap
+from pizza.money import Threshold
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
 MAX_CITIES = 6
-DELIVERY_FEE_CENTS = 299
+DELIVERY_FEE = Threshold(299)  # US-dollar cents, charged in each restaurant's currency
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ def _order(log: _Changes, placed: SyntheticOrder, restaurant: Row, user: _User) 
     coupon = "PIZZA5" if rng.random() < 0.1 else None
     discount = subtotal * 5 // 100 if coupon else 0
     address = user.addresses[0] if user.addresses else None
+    fee = DELIVERY_FEE.in_currency(restaurant["currency"])
     order: Row = {
         "order_id": order_id,
         "user_id": user.row["user_id"],
@@ -273,8 +275,8 @@ def _order(log: _Changes, placed: SyntheticOrder, restaurant: Row, user: _User) 
         "currency": restaurant["currency"],
         "subtotal_cents": subtotal,
         "discount_cents": discount,
-        "delivery_fee_cents": DELIVERY_FEE_CENTS,
-        "total_cents": subtotal - discount + DELIVERY_FEE_CENTS,
+        "delivery_fee_cents": fee,
+        "total_cents": subtotal - discount + fee,
         "coupon_code": coupon,
         "city": restaurant["city"],
         "delivery_address": {"line1": address["line1"] if address else "unknown", "city": restaurant["city"]},

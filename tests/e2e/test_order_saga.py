@@ -33,13 +33,15 @@ from pizza.config import PlatformSettings
 from pizza.contracts.events import EventEnvelope, events_topic
 from pizza.db.shards import ShardMap
 from pizza.messaging.consumer import decode
+from pizza.money import Threshold
 from workers.saga.app import SagaProcess
 from workers.saga.purposes import coupons_handler, live_handler, notifications_handler
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ONE_PIZZA = [{"menu_item_id": "margherita", "size": "large", "toppings": [], "quantity": 1}]
-DELIVERY_FEE_CENTS = 249  # the API fixtures' address is ~0.5 km from the restaurant: base fee + 1 started km
+# The API fixtures' address is ~0.5 km from the restaurant: base fee + 1 started km, in dollars, charged in euros.
+DELIVERY_FEE_CENTS = Threshold(199 + 50).in_currency("EUR")
 NEAR_RESTAURANT = {"lat": 52.5225, "lon": 13.4140}
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pizza.money import Threshold, UnknownCurrencyError
+
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -69,6 +71,8 @@ class PricedLine:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
+    """The fee's amounts are US-dollar cents, set once for every market (see :func:`delivery_fee`)."""
+
     base_fee_cents: int
     per_km_cents: int
     max_distance_km: float
@@ -135,15 +139,25 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def delivery_fee(policy: DeliveryPolicy, distance_km: float, subtotal_cents: int) -> int:
-    """Base fee plus a charge per started kilometre; free above a basket size; refused beyond the radius."""
+def delivery_fee(policy: DeliveryPolicy, distance_km: float, subtotal_cents: int, currency: str) -> int:
+    """Base fee plus a charge per started kilometre; free above a basket size; refused beyond the radius.
+
+    The policy is in US-dollar cents; the fee and the free-delivery basket are converted to the
+    restaurant's ``currency`` as one :class:`~pizza.money.Threshold` each, so the fee is rounded once
+    (a whole number of yen, within half a US cent of the dollar fee) and grows with the distance.
+    """
     if distance_km > policy.max_distance_km:
         raise PricingError(
             f"the address is {distance_km:.1f} km away; this restaurant delivers within {policy.max_distance_km:g} km"
         )
-    if policy.free_over_cents is not None and subtotal_cents >= policy.free_over_cents:
-        return 0
-    return policy.base_fee_cents + policy.per_km_cents * math.ceil(distance_km)
+    try:
+        if policy.free_over_cents is not None and subtotal_cents >= Threshold(policy.free_over_cents).in_currency(
+            currency
+        ):
+            return 0
+        return Threshold(policy.base_fee_cents + policy.per_km_cents * math.ceil(distance_km)).in_currency(currency)
+    except UnknownCurrencyError as exc:
+        raise PricingError(f"no delivery fee is set for {currency}") from exc
 
 
 def totals(subtotal_cents: int, discount_cents: int, delivery_fee_cents: int) -> Totals:

@@ -94,7 +94,7 @@ class OrderService:
     def _delivery(self, restaurant: Row, lines: list[PricedLine], address: dict[str, Any]) -> tuple[float, int]:
         distance = haversine_km(restaurant["lat"], restaurant["lon"], address["lat"], address["lon"])
         try:
-            return distance, fee_for(self.settings.delivery_policy(), distance, subtotal(lines))
+            return distance, fee_for(self.settings.delivery_policy(), distance, subtotal(lines), restaurant["currency"])
         except PricingError as exc:
             raise _unprocessable(exc) from exc
 

@@ -14,6 +14,7 @@ import pytest
 from support.api_actors import ApiRestaurant, ApiUser
 
 from pizza.config import PlatformSettings
+from pizza.money import Threshold
 
 pytestmark = pytest.mark.integration
 Cart = Callable[..., dict[str, Any]]
@@ -59,8 +60,9 @@ def test_a_quote_adds_sizes_toppings_quantities_and_the_delivery_fee(
     ]
     assert q["currency"] == "EUR"
     assert q["distance_km"] == pytest.approx(0.5, abs=0.1)
-    assert q["delivery_fee_cents"] == 199 + 50  # base fee + one started kilometre (default policy)
-    assert (q["subtotal_cents"], q["discount_cents"], q["total_cents"]) == (1800, 0, 2049)
+    # base fee + one started kilometre (default policy, US-dollar cents), in the restaurant's euros
+    assert q["delivery_fee_cents"] == Threshold(199 + 50).in_currency("EUR") == 229
+    assert (q["subtotal_cents"], q["discount_cents"], q["total_cents"]) == (1800, 0, 1800 + 229)
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from api.domain.saga import Deadlines, Participants, Saga, SagaOrchestrator
 from api.domain.saga import repositories as saga_rows
 from pizza.config import PlatformSettings
 from pizza.contracts.events import EventEnvelope
+from pizza.money import Threshold
 
 DEADLINES = Deadlines(payment_s=3600, kitchen_s=3600, rider_s=3600)
 OPS_EMAIL = "ops-saga-tests@example.com"
@@ -135,7 +136,8 @@ class SagaWorld:
 
 
 ONE_PIZZA = [{"menu_item_id": "margherita", "size": "large", "toppings": [], "quantity": 1}]
-DELIVERY_FEE_CENTS = 249  # the shared fixtures' address is about 0.5 km from the restaurant: base + 1 km
+# The shared fixtures' address is about 0.5 km from the restaurant: base + 1 km, set in dollars, charged in euros.
+DELIVERY_FEE_CENTS = Threshold(199 + 50).in_currency("EUR")
 
 
 def menu_with_price(price_cents: int) -> dict[str, Any]:

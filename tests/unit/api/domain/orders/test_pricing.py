@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from api.domain.orders.pricing import (
     CartLine,
@@ -13,6 +18,8 @@ from api.domain.orders.pricing import (
     subtotal,
     totals,
 )
+from pipelines.synthetic.world import CURRENCY_PRICE_LEVEL
+from pizza.money import REFERENCE_RATES, Threshold, minor_unit_exponent, sensible_step
 
 pytestmark = pytest.mark.unit
 
@@ -62,11 +69,23 @@ def test_an_empty_cart_is_refused() -> None:
 
 
 def test_delivery_fee_charges_per_started_kilometre_and_is_free_for_big_baskets() -> None:
-    assert delivery_fee(POLICY, 0.0, 1000) == 199
-    assert delivery_fee(POLICY, 2.1, 1000) == 199 + 3 * 50
-    assert delivery_fee(POLICY, 2.1, 5000) == 0
+    assert delivery_fee(POLICY, 0.0, 1000, "USD") == 199
+    assert delivery_fee(POLICY, 2.1, 1000, "USD") == 199 + 3 * 50
+    assert delivery_fee(POLICY, 2.1, 5000, "USD") == 0
     with pytest.raises(PricingError, match="delivers within 10 km"):
-        delivery_fee(POLICY, 10.5, 1000)
+        delivery_fee(POLICY, 10.5, 1000, "USD")
+
+
+def test_the_delivery_fee_is_a_price_in_the_restaurants_currency() -> None:
+    # 1.99 + 3 x 0.50 = 3.49 US dollars: 523.50 yen -> 524 yen, 4,816.20 won -> 4,820 won, 1.31224 dinar.
+    assert delivery_fee(POLICY, 2.1, 1000, "EUR") == 321  # 3.2108 euro
+    assert delivery_fee(POLICY, 2.1, 1000, "JPY") == 52400
+    assert delivery_fee(POLICY, 2.1, 1000, "KRW") == 482000
+    assert delivery_fee(POLICY, 2.1, 1000, "BHD") == 131
+    assert delivery_fee(POLICY, 2.1, 5000 * 150, "JPY") == 0  # 50 dollars of yen: free
+    assert delivery_fee(POLICY, 2.1, 5000 * 150 - 100, "JPY") == 52400
+    with pytest.raises(PricingError, match="no delivery fee is set for XXX"):
+        delivery_fee(POLICY, 2.1, 1000, "XXX")
 
 
 def test_haversine_matches_a_known_distance() -> None:
@@ -79,3 +98,42 @@ def test_totals_never_discount_more_than_the_subtotal_nor_the_delivery_fee() -> 
     assert totals(1000, 300, 199).total_cents == 899
     capped = totals(1000, 5000, 199)
     assert (capped.discount_cents, capped.total_cents) == (1000, 199)
+
+
+FEE_POLICIES = st.builds(
+    DeliveryPolicy,
+    base_fee_cents=st.integers(0, 2000),
+    per_km_cents=st.integers(0, 500),
+    max_distance_km=st.just(25.0),
+    free_over_cents=st.none() | st.integers(0, 20_000),
+)
+DISTANCES = st.floats(0.0, 25.0, allow_nan=False)
+DEMO_CURRENCIES = st.sampled_from(sorted(CURRENCY_PRICE_LEVEL))
+
+
+@given(FEE_POLICIES, DISTANCES, DISTANCES, st.integers(0, 10_000_000), DEMO_CURRENCIES)
+def test_the_fee_in_every_demo_currency_is_whole_units_non_negative_and_grows_with_distance(
+    policy: DeliveryPolicy, a: float, b: float, basket: int, currency: str
+) -> None:
+    near, far = sorted((a, b))
+    fee_near, fee_far = (delivery_fee(policy, d, basket, currency) for d in (near, far))
+    assert 0 <= fee_near <= fee_far
+    assert fee_far % sensible_step(currency) == 0
+    assert fee_far % 10 ** max(0, 2 - minor_unit_exponent(currency)) == 0
+
+
+@given(FEE_POLICIES, DISTANCES, DEMO_CURRENCIES)
+def test_the_fee_is_free_from_the_converted_basket_and_the_dollar_fee_below_it(
+    policy: DeliveryPolicy, distance: float, currency: str
+) -> None:
+    free_from = None if policy.free_over_cents is None else Threshold(policy.free_over_cents).in_currency(currency)
+    if free_from is not None:
+        assert delivery_fee(policy, distance, free_from, currency) == 0
+        assert delivery_fee(policy, distance, free_from + 10**9, currency) == 0
+    below = 0 if free_from is None else free_from - 1
+    if below < 0:
+        return
+    fee = delivery_fee(policy, distance, below, currency)
+    dollars = policy.base_fee_cents + policy.per_km_cents * math.ceil(distance)
+    rate = Fraction(str(REFERENCE_RATES[currency]))
+    assert abs(fee - dollars * rate) <= Fraction(sensible_step(currency), 2)

@@ -1,0 +1,52 @@
+"""Reference-rate conversion: every market's thresholds and fees come from here, so its rules are properties."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipelines.synthetic.world import CURRENCY_PRICE_LEVEL
+from pizza.money import REFERENCE_RATES, Threshold, UnknownCurrencyError, minor_unit_exponent, sensible_step
+
+pytestmark = pytest.mark.unit
+
+CURRENCIES = st.sampled_from(sorted(REFERENCE_RATES))
+CENTS = st.integers(min_value=0, max_value=10_000_000)
+
+
+def test_every_demo_currency_has_a_reference_rate() -> None:
+    assert set(CURRENCY_PRICE_LEVEL) <= set(REFERENCE_RATES)
+
+
+def test_steps_are_whole_minor_units_of_a_sensible_size() -> None:
+    steps = {c: sensible_step(c) for c in ("USD", "EUR", "INR", "JPY", "KRW", "IDR", "BHD")}
+    assert steps == {"USD": 1, "EUR": 1, "INR": 10, "JPY": 100, "KRW": 1000, "IDR": 10000, "BHD": 1}
+    assert [minor_unit_exponent(c) for c in ("USD", "JPY", "BHD")] == [2, 0, 3]
+    with pytest.raises(UnknownCurrencyError):
+        sensible_step("XXX")
+
+
+@given(CENTS, CURRENCIES)
+def test_a_threshold_is_a_whole_number_of_minor_units_and_of_steps(cents: int, currency: str) -> None:
+    local = Threshold(cents).in_currency(currency)
+    assert local >= 0
+    assert local % sensible_step(currency) == 0
+    assert local % 10 ** max(0, 2 - minor_unit_exponent(currency)) == 0  # whole yen, whole won
+
+
+@given(CENTS, CURRENCIES)
+def test_a_threshold_is_the_reference_amount_within_half_a_step(cents: int, currency: str) -> None:
+    rate = Fraction(str(REFERENCE_RATES[currency]))
+    step = sensible_step(currency)
+    error = abs(Fraction(Threshold(cents).in_currency(currency)) - cents * rate)
+    assert error <= Fraction(step, 2)
+    assert step == 1 or step <= rate  # a step is never worth more than a US cent, beyond the platform's hundredth
+
+
+@given(CENTS, CENTS, CURRENCIES)
+def test_a_larger_threshold_is_never_smaller_locally(a: int, b: int, currency: str) -> None:
+    low, high = sorted((a, b))
+    assert Threshold(low).in_currency(currency) <= Threshold(high).in_currency(currency)
