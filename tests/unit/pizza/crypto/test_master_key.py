@@ -16,9 +16,7 @@ from streaming.settings import CdcSettings
 
 pytestmark = pytest.mark.unit
 
-STRONG = PrivacySettings(
-    master_key=SecretStr(base64.b64encode(b"m" * 32).decode()), pseudonym_key=SecretStr("p" * 40)
-)
+STRONG = PrivacySettings(master_key=SecretStr(base64.b64encode(b"m" * 32).decode()), pseudonym_key=SecretStr("p" * 40))
 
 
 def test_the_relay_refuses_the_public_default_master_key_outside_development_mode() -> None:

@@ -58,7 +58,9 @@ def test_a_json_contact_column_is_sealed_as_its_json_text() -> None:
     [message] = router().route(txn(insert("orders", ORDER, ("order_id", "created_at"))), {OWNER: key})
     sealed = (decode_row_change(message.value).after or {})["delivery_address"]
     assert b"Main 1" not in message.value
-    assert json.loads(open_field(key, sealed, field_context("orders", "delivery_address", OWNER))) == {"line1": "Main 1"}
+    assert json.loads(open_field(key, sealed, field_context("orders", "delivery_address", OWNER))) == {
+        "line1": "Main 1"
+    }
 
 
 @pytest.mark.parametrize("keys", [{OWNER: None}, {}], ids=["erased", "no key looked up"])
@@ -68,7 +70,8 @@ def test_without_a_key_contact_fields_and_their_pseudonyms_are_null(keys: dict[s
     [message] = router().route(txn(change), keys)
     row = decode_row_change(message.value)
     assert b"example.com" not in message.value.lower()
-    assert row.after is not None and row.before is not None
+    assert row.after is not None
+    assert row.before is not None
     assert {c: row.after[c] for c in ("email", "phone", "name", "email_hmac", "phone_hmac")} == dict.fromkeys(
         ("email", "phone", "name", "email_hmac", "phone_hmac")
     )
