@@ -36,6 +36,7 @@ WITHHELD_TABLES: Mapping[str, str] = MappingProxyType(
         "password_reset_tokens": "each row is a live one-time reset secret; resets have no analytic use",
         "user_directory": "its primary key is the plaintext e-mail; it only serves logins",
         "user_data_keys": "wrapped data keys: a copy in Kafka would outlive their destruction (crypto-shredding)",
+        "payment_actions": "a PaymentIntent's client_secret completes its payment; waiting on 3-D Secure is no fact",
     }
 )
 """table -> why it is never published as row changes (the relay cannot drop a key and keep the row)."""

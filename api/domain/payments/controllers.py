@@ -45,7 +45,8 @@ class PaymentController(Controller):
         rows = await payments.for_order(order_id, None if user.is_admin else user.user_id)
         if not rows and not user.is_admin:
             raise NotFoundError(f"no payment for order {order_id}")
-        return [OrderPayment.from_row(r) for r in rows]
+        actions = {} if user.is_admin else await payments.actions_for(user.user_id, [r["payment_id"] for r in rows])
+        return [OrderPayment.from_row(r, actions.get(r["payment_id"])) for r in rows]
 
 
 class PaymentAdminController(Controller):

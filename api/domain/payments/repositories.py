@@ -113,7 +113,10 @@ async def successful_amounts(
 async def transition(
     conn: AsyncConnection[Any], payment_id: uuid.UUID, from_statuses: tuple[str, ...], **fields: Any
 ) -> Row | None:
-    """Set ``fields`` only if the payment is still in one of ``from_statuses``; None if it moved on."""
+    """Set ``fields`` only if the payment is still in one of ``from_statuses``; None if it moved on.
+
+    A payment leaving PENDING keeps no customer action: its client secret is deleted in the same transaction.
+    """
     unknown = set(fields) - UPDATABLE
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -125,7 +128,10 @@ async def transition(
              WHERE payment_id = %s AND status = ANY(%s) RETURNING {COLUMNS}""",
         (*values, payment_id, list(from_statuses)),
     )
-    return await cur.fetchone()  # type: ignore[return-value]
+    done: Row | None = await cur.fetchone()  # type: ignore[assignment]
+    if done is not None and done["status"] != "PENDING":
+        await clear_action(conn, payment_id)
+    return done
 
 
 async def mark_processed(conn: AsyncConnection[Any], consumer: str, event_id: uuid.UUID) -> bool:
@@ -135,3 +141,37 @@ async def mark_processed(conn: AsyncConnection[Any], consumer: str, event_id: uu
         (consumer, event_id),
     )
     return await cur.fetchone() is not None
+
+
+async def save_action(
+    conn: AsyncConnection[Any],
+    payment_id: uuid.UUID,
+    user_id: uuid.UUID,
+    kind: str,
+    client_secret: str,
+    redirect_url: str | None,
+) -> None:
+    """What the customer must do (3-D Secure); a repeated authorization answer writes the same row again."""
+    await conn.execute(
+        """INSERT INTO payment_actions (payment_id, user_id, kind, client_secret, redirect_url)
+           VALUES (%s, %s, %s, %s, %s)
+           ON CONFLICT (payment_id) DO UPDATE SET kind = EXCLUDED.kind, client_secret = EXCLUDED.client_secret,
+                                                  redirect_url = EXCLUDED.redirect_url""",
+        (payment_id, user_id, kind, client_secret, redirect_url),
+    )
+
+
+async def actions_for(conn: AsyncConnection[Any], payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    """The waiting actions of these payments, by payment id (only PENDING payments keep one)."""
+    cur = await conn.execute(
+        """SELECT a.payment_id, a.kind, a.client_secret, a.redirect_url FROM payment_actions a
+             JOIN payments p USING (payment_id) WHERE a.payment_id = ANY(%s) AND p.status = 'PENDING'""",
+        (payment_ids,),
+    )
+    return {row["payment_id"]: row for row in await cur.fetchall()}
+
+
+async def clear_action(conn: AsyncConnection[Any], payment_id: uuid.UUID) -> bool:
+    """Forget the action once the payment is decided; True if one was waiting."""
+    cur = await conn.execute("DELETE FROM payment_actions WHERE payment_id = %s", (payment_id,))
+    return cur.rowcount > 0

@@ -52,9 +52,27 @@ class Payment:
 
 
 @dataclass
+class PaymentAction:
+    """What the customer must do before the card is charged (3-D Secure), as Stripe's ``next_action`` says.
+
+    ``use_stripe_sdk``: pass ``client_secret`` to Stripe.js ``handleNextAction``; ``redirect_to_url``: open
+    ``redirect_url``. Shown to the order's customer only, and only while the payment is PENDING.
+    """
+
+    type: Literal["use_stripe_sdk", "redirect_to_url"]
+    client_secret: str
+    redirect_url: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PaymentAction:
+        return cls(type=row["kind"], client_secret=row["client_secret"], redirect_url=row["redirect_url"])
+
+
+@dataclass
 class OrderPayment:
     """A payment as its customer sees it: what was charged and how it ended, never the fraud rules'
-    score, reasons or review (they would teach a fraudster which signals to avoid)."""
+    score, reasons or review (they would teach a fraudster which signals to avoid). ``next_action`` is
+    set while the payment waits on the customer's 3-D Secure authentication."""
 
     payment_id: uuid.UUID
     order_id: uuid.UUID
@@ -67,10 +85,13 @@ class OrderPayment:
     created_at: datetime
     updated_at: datetime
     refunded_at: datetime | None = None
+    next_action: PaymentAction | None = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> OrderPayment:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+    def from_row(cls, row: dict[str, Any], action: dict[str, Any] | None = None) -> OrderPayment:
+        payment = cls(**{f.name: row[f.name] for f in fields(cls) if f.name != "next_action"})
+        payment.next_action = PaymentAction.from_row(action) if action else None
+        return payment
 
 
 @dataclass

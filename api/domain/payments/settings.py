@@ -29,6 +29,13 @@ class PaymentSettings(BaseSettings):
     sim_timeout_rate: float = Field(0.0, ge=0, le=1)
     sim_fraud_rate: float = Field(0.0, ge=0, le=1)
     sim_seed: int = 7
+    sim_3ds_payment_method: str = Field(
+        "pm_card_authenticationRequired",
+        description="this payment method needs 3-D Secure, as Stripe's test card 4000 0027 6000 3184 does",
+    )
+    sim_3ds_cents: int | None = Field(
+        None, description="also need 3-D Secure when amount % 100 equals this (orders name no method yet)"
+    )
 
     # --- Stripe ---------------------------------------------------------------------------------
     stripe_api_key: SecretStr = Field(SecretStr("sk_test_placeholder"), description="secret key (sk_live_/sk_test_)")
@@ -36,6 +43,11 @@ class PaymentSettings(BaseSettings):
     stripe_webhook_secret: SecretStr = Field(SecretStr("whsec_local_development"), description="endpoint secret")
     stripe_webhook_tolerance_seconds: int = 300
     stripe_timeout_seconds: float = 20.0
+    stripe_return_url: str | None = Field(
+        None,
+        description="where Stripe sends the customer back after 3-D Secure; set, a payment needing it offers a "
+        "redirect URL, unset the client confirms with Stripe.js and the client_secret",
+    )
     stripe_default_payment_method: str = Field(
         "pm_card_visa", description="payment method charged off-session when the order names none (test mode)"
     )

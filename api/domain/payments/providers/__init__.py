@@ -5,12 +5,13 @@ from __future__ import annotations
 from api.domain.payments.providers.base import (
     Authorization,
     ChargeRequest,
+    CustomerAction,
     GatewayError,
     GatewayUnavailable,
     PaymentGateway,
     Refund,
 )
-from api.domain.payments.providers.simulated_gateway import SimulatedGateway
+from api.domain.payments.providers.simulated_gateway import SimulatedGateway, authentication_event
 from api.domain.payments.providers.stripe_gateway import StripeGateway
 from api.domain.payments.settings import PaymentSettings
 
@@ -24,11 +25,13 @@ def build_gateway(settings: PaymentSettings) -> PaymentGateway:
 __all__ = [
     "Authorization",
     "ChargeRequest",
+    "CustomerAction",
     "GatewayError",
     "GatewayUnavailable",
     "PaymentGateway",
     "Refund",
     "SimulatedGateway",
     "StripeGateway",
+    "authentication_event",
     "build_gateway",
 ]

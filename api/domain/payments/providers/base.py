@@ -36,8 +36,21 @@ class ChargeRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerAction:
+    """What the customer must do before the provider authorizes (3-D Secure): Stripe's ``next_action``.
+
+    ``use_stripe_sdk``: the client passes ``client_secret`` to Stripe.js (``handleNextAction``);
+    ``redirect_to_url``: the client opens ``redirect_url`` and comes back to the configured return URL.
+    """
+
+    kind: Literal["use_stripe_sdk", "redirect_to_url"]
+    client_secret: str
+    redirect_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Authorization:
-    status: Literal["authorized", "declined"]
+    status: Literal["authorized", "declined", "requires_action"]
     provider_ref: str | None
     card_fingerprint: str | None = None
     method: str | None = None
@@ -45,6 +58,7 @@ class Authorization:
     decline_reason: str | None = None
     raw_status: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    action: CustomerAction | None = None  # set when status is requires_action
 
 
 @dataclass(frozen=True, slots=True)

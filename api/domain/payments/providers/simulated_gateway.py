@@ -4,15 +4,29 @@ Outcomes depend only on the amount's cents and a seeded RNG keyed by the payment
 always gets the same answer: a retry behaves as a retry against a real gateway would, and tests and
 demos are reproducible. Provider refs are derived from the idempotency key, as a real gateway
 returns the same object for a repeated key.
+
+3-D Secure: the payment method ``sim_3ds_payment_method`` (or an amount ending in ``sim_3ds_cents``) is
+answered ``requires_action`` with a client secret, as Stripe answers its test card 4000 0027 6000 3184.
+The customer's answer comes back as the webhook Stripe would send (:func:`authentication_event`), applied
+through the same path as Stripe's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+import time
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
-from api.domain.payments.providers.base import Authorization, ChargeRequest, GatewayUnavailable, Refund
+from api.domain.payments.providers.base import (
+    Authorization,
+    ChargeRequest,
+    CustomerAction,
+    GatewayUnavailable,
+    Refund,
+)
 from api.domain.payments.settings import PaymentSettings
 
 _NAMESPACE = uuid.UUID("7b3f6c1e-58a2-4d0e-9a43-5f1e2b9c0d11")
@@ -31,8 +45,10 @@ class SimulatedGateway:
         return random.Random(f"{self.settings.sim_seed}:{charge.payment_id}").random()
 
     def outcome(self, charge: ChargeRequest) -> str:
-        """``approve``, ``decline``, ``timeout`` or ``fraud`` for this payment."""
+        """``approve``, ``decline``, ``timeout``, ``fraud`` or ``authenticate`` (3-D Secure) for this payment."""
         s, cents = self.settings, charge.amount_cents % 100
+        if charge.payment_method == s.sim_3ds_payment_method or cents == s.sim_3ds_cents:
+            return "authenticate"
         if cents == s.sim_timeout_cents:
             return "timeout"
         if cents == s.sim_decline_cents:
@@ -60,6 +76,11 @@ class SimulatedGateway:
         ref = self._ref("pi", charge.key("authorize"))
         if outcome == "decline":
             return Authorization("declined", ref, self.fingerprint(charge), "card", decline_reason="card_declined")
+        if outcome == "authenticate":
+            action = CustomerAction("use_stripe_sdk", f"{ref}_secret_{uuid.uuid5(_NAMESPACE, ref).hex[:24]}")
+            return Authorization(
+                "requires_action", ref, self.fingerprint(charge), "card", raw_status="requires_action", action=action
+            )
         return Authorization(
             "authorized", ref, self.fingerprint(charge), "card", elevated_risk=outcome == "fraud", raw_status="held"
         )
@@ -75,3 +96,25 @@ class SimulatedGateway:
 
     async def close(self) -> None:
         return None
+
+
+def authentication_event(payment: Mapping[str, Any], succeeded: bool) -> dict[str, Any]:
+    """The webhook Stripe sends once the customer answers 3-D Secure on a manual-capture intent.
+
+    Passed: ``payment_intent.amount_capturable_updated`` (status ``requires_capture``, funds held, ours to
+    capture). Failed: ``payment_intent.payment_failed`` with ``payment_intent_authentication_failure``.
+    """
+    intent: dict[str, Any] = {
+        "id": payment["provider_ref"],
+        "object": "payment_intent",
+        "amount": payment["amount_cents"],
+        "currency": str(payment["currency"]).lower(),
+        "capture_method": "manual",
+        "status": "requires_capture" if succeeded else "requires_payment_method",
+        "metadata": {"user_id": str(payment["user_id"]), "payment_id": str(payment["payment_id"])},
+    }
+    if not succeeded:
+        intent["last_payment_error"] = {"code": "payment_intent_authentication_failure", "type": "card_error"}
+    kind = "payment_intent.amount_capturable_updated" if succeeded else "payment_intent.payment_failed"
+    event_id = "evt_sim_" + uuid.uuid5(_NAMESPACE, f"{payment['payment_id']}:{kind}").hex[:24]
+    return {"id": event_id, "object": "event", "type": kind, "created": int(time.time()), "data": {"object": intent}}

@@ -2,9 +2,13 @@
 
 Authorize = create and confirm a PaymentIntent with ``capture_method=manual`` (funds held); the
 expanded latest charge tells us the card fingerprint and Radar's risk level for the fraud rules.
-Capture or cancel follows. Errors are mapped to the two kinds the service acts on: a decline (final)
-and ``GatewayUnavailable`` (retry with the same key). Card numbers never pass through us: the
-payment method id is a token created by Stripe on the customer's device.
+Capture or cancel follows. A card that needs 3-D Secure comes back ``requires_action``: the intent's
+``client_secret`` (and, with a return URL, the redirect page) goes to the customer, and the answer
+arrives as a webhook. The intent is confirmed on-session (the customer is at the checkout), so Stripe
+asks for authentication instead of declining with ``authentication_required``. Errors are mapped to
+the two kinds the service acts on: a decline (final) and ``GatewayUnavailable`` (retry with the same
+key). Card numbers never pass through us: the payment method id is a token created by Stripe on the
+customer's device.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import stripe
 from api.domain.payments.providers.base import (
     Authorization,
     ChargeRequest,
+    CustomerAction,
     GatewayError,
     GatewayUnavailable,
     Refund,
@@ -35,6 +40,18 @@ def _charge_facts(intent: dict[str, Any]) -> tuple[str | None, str | None, bool]
     card = details.get("card") or {}
     outcome = charge.get("outcome") or {}
     return card.get("fingerprint"), details.get("type"), outcome.get("risk_level") in _ELEVATED_RISK
+
+
+def _customer_action(intent: dict[str, Any]) -> CustomerAction | None:
+    """Stripe's ``next_action`` as what the client needs: the redirect page, or the client secret alone."""
+    secret = intent.get("client_secret")
+    if not isinstance(secret, str):
+        return None
+    action = intent.get("next_action") or {}
+    url = (action.get("redirect_to_url") or {}).get("url")
+    if action.get("type") == "redirect_to_url" and isinstance(url, str):
+        return CustomerAction("redirect_to_url", secret, url)
+    return CustomerAction("use_stripe_sdk", secret)
 
 
 class StripeGateway:
@@ -61,7 +78,6 @@ class StripeGateway:
             "payment_method_types": ["card"],
             "confirm": True,
             "capture_method": "manual",
-            "off_session": True,
             "description": f"Pizza order {charge.order_id}",
             "metadata": {
                 "order_id": str(charge.order_id),
@@ -70,6 +86,8 @@ class StripeGateway:
             },
             "expand": ["latest_charge"],
         }
+        if self.settings.stripe_return_url:
+            params["return_url"] = self.settings.stripe_return_url
         try:
             intent = await self.client.v1.payment_intents.create_async(
                 params,  # type: ignore[arg-type]
@@ -88,6 +106,10 @@ class StripeGateway:
             raise GatewayError(f"stripe: {type(exc).__name__}: {exc}") from exc
         data = intent.to_dict()
         fingerprint, method, risky = _charge_facts(data)
+        if data.get("status") == "requires_action" and (action := _customer_action(data)) is not None:
+            return Authorization(
+                "requires_action", data["id"], fingerprint, method, raw_status="requires_action", action=action
+            )
         if data.get("status") != "requires_capture":
             return Authorization(
                 "declined", data.get("id"), fingerprint, method, decline_reason=f"status {data.get('status')}"

@@ -1,4 +1,10 @@
-"""Charging an order: authorize, run the fraud rules on what the gateway said, then capture or hold."""
+"""Charging an order: authorize, run the fraud rules on what the gateway said, then capture or hold.
+
+A card that needs 3-D Secure is not authorized yet: the payment stays PENDING with the customer's
+action beside it and no event, so the saga keeps waiting under its payment deadline. The provider's
+webhook resumes it (:meth:`Charging.resume_authenticated`) at the fraud rules, as if authorization
+had just answered.
+"""
 
 from __future__ import annotations
 
@@ -65,6 +71,35 @@ class Charging:
         }
         if auth.status == "declined":
             return await self.ledger.fail(row, ("PENDING",), auth.decline_reason or "declined", found)
+        if auth.status == "requires_action":
+            return await self._await_customer(row, auth, found)
+        return await self._assess_and_capture(row, auth, found)
+
+    async def _await_customer(self, row: repo.Row, auth: Authorization, found: dict[str, Any]) -> PaymentResult:
+        assert auth.action is not None
+        async with self.db.user_tx(row["user_id"]) as conn:
+            done = await repo.transition(conn, row["payment_id"], ("PENDING",), **found)
+            if done is not None:
+                action = auth.action
+                await repo.save_action(
+                    conn, row["payment_id"], row["user_id"], action.kind, action.client_secret, action.redirect_url
+                )
+        log.info("payment awaits customer authentication", payment_id=str(row["payment_id"]))
+        return PaymentResult(done or row, changed=False)
+
+    async def resume_authenticated(self, row: repo.Row) -> PaymentResult:
+        """The customer passed 3-D Secure and the provider holds the funds: fraud rules, then capture or hold.
+
+        Safe to repeat: a payment no longer PENDING is left alone, and the capture's idempotency key is
+        the one every attempt uses.
+        """
+        if row["status"] != "PENDING" or not row["provider_ref"]:
+            return PaymentResult(row, changed=False)
+        auth = Authorization("authorized", row["provider_ref"], row["card_fingerprint"], row["method"])
+        found = {name: row[name] for name in ("provider_ref", "card_fingerprint", "method")}
+        return await self._assess_and_capture(row, auth, found)
+
+    async def _assess_and_capture(self, row: repo.Row, auth: Authorization, found: dict[str, Any]) -> PaymentResult:
         assessment = await self._assess(row, auth)
         found |= {"fraud_score": assessment.score, "fraud_reasons": list(assessment.reasons)}
         if assessment.flagged:

@@ -6,23 +6,37 @@ the sender holds the signing secret, so before any state change the event must a
 payment: the same PaymentIntent id (``provider_ref``), amount and currency. The metadata that names the
 payment is the sender's claim; the stored row is the truth. A payment whose charge call never came back
 has no ``provider_ref`` yet; its event is accepted on amount and currency and then records the intent id.
+
+3-D Secure: ``payment_intent.amount_capturable_updated`` for a payment waiting on its customer means the
+customer passed and the funds are held; the charging job resumes it (fraud rules, capture). That step
+calls the provider, so it is not recorded as processed: a redelivery repeats it harmlessly (the payment
+has left PENDING, the capture's idempotency key is the same). A failed authentication arrives as
+``payment_intent.payment_failed`` and fails the payment like a decline.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from api.domain.payments import repositories as repo
-from api.domain.payments.services._ledger import OrderNotPayable, PaymentLedger, count
+from api.domain.payments.services._ledger import OrderNotPayable, PaymentLedger, PaymentResult, count
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
 
 WEBHOOK_CONSUMER = "payments.stripe_webhook"
 _STRIPE_EVENT_NS = uuid.UUID("3f1c9a52-7d0b-4f4e-8c61-2a9e5b7d4c30")
-_INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled")
-_APPLIED = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded")
+_AUTHENTICATED = "payment_intent.amount_capturable_updated"
+_INTENT_EVENTS = (
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    _AUTHENTICATED,
+)
+_APPLIED = (*_INTENT_EVENTS, "charge.refunded")
+Resume = Callable[[repo.Row], Awaitable[PaymentResult]]
 
 
 def event_mismatch(kind: str, obj: dict[str, Any], row: repo.Row) -> str | None:
@@ -43,8 +57,8 @@ def recorded_intent(row: repo.Row, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 class ProviderEvents:
-    def __init__(self, ledger: PaymentLedger) -> None:
-        self.ledger = ledger
+    def __init__(self, ledger: PaymentLedger, resume_authenticated: Resume) -> None:
+        self.ledger, self.resume_authenticated = ledger, resume_authenticated
 
     async def apply_stripe_event(self, event: dict[str, Any]) -> str:
         """Apply a verified Stripe event once; returns what was done (for the log and the response)."""
@@ -57,6 +71,8 @@ class ProviderEvents:
             user_id, payment_id = uuid.UUID(meta["user_id"]), uuid.UUID(meta["payment_id"])
         except (KeyError, ValueError):
             return "ignored: no payment metadata"
+        if kind == _AUTHENTICATED:
+            return await self._authenticated(obj, user_id, payment_id)
         message_id = uuid.uuid5(_STRIPE_EVENT_NS, str(event.get("id")))
         row: repo.Row | None = None
         try:
@@ -87,3 +103,18 @@ class ProviderEvents:
             return f"{kind}: order not payable, {refunded.status}"
         count(done, row)
         return f"{kind}: {done['status']}" if done else f"{kind}: no change"
+
+    async def _authenticated(self, obj: dict[str, Any], user_id: uuid.UUID, payment_id: uuid.UUID) -> str:
+        """The customer passed 3-D Secure: resume a payment that waits on them; any other is left alone."""
+        async with self.ledger.tx(user_id) as work:
+            row = await repo.get(work.conn, payment_id)
+            if row is None:
+                return "ignored: unknown payment"
+            if (mismatch := event_mismatch(_AUTHENTICATED, obj, row)) is not None:
+                log.warning("stripe event does not match the payment", payment_id=str(payment_id), field=mismatch)
+                return f"rejected: {mismatch} does not match the payment"
+            waiting = payment_id in await repo.actions_for(work.conn, [payment_id])
+        if not waiting:
+            return f"{_AUTHENTICATED}: no change"
+        result = await self.resume_authenticated(row)
+        return f"{_AUTHENTICATED}: {result.status}"

@@ -33,6 +33,11 @@ class PaymentQueries:
                 rows += await repo.list_for_order(conn, order_id, None)
         return rows
 
+    async def actions_for(self, user_id: uuid.UUID, payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, repo.Row]:
+        """The customer's payments waiting on them (3-D Secure), by payment id."""
+        async with self.db.pool_for_user(user_id).connection() as conn:
+            return await repo.actions_for(conn, payment_ids)
+
     async def in_review(self, limit: int = 100) -> list[repo.Row]:
         rows: list[repo.Row] = []
         for pool in self.db.shards.values():

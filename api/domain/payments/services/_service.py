@@ -40,7 +40,7 @@ class PaymentService:
         self.refunds = Refunds(db, calls, ledger)
         self.reviews = Reviews(calls, ledger)
         self.queries = PaymentQueries(db)
-        self.provider_events = ProviderEvents(ledger)
+        self.provider_events = ProviderEvents(ledger, self.charging.resume_authenticated)
 
     # --- saga entry points ---------------------------------------------------------------------
     async def handle_order_created(self, envelope: EventEnvelope) -> PaymentResult:
@@ -62,6 +62,9 @@ class PaymentService:
 
     async def for_order(self, order_id: uuid.UUID, user_id: uuid.UUID | None) -> list[repo.Row]:
         return await self.queries.for_order(order_id, user_id)
+
+    async def actions_for(self, user_id: uuid.UUID, payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, repo.Row]:
+        return await self.queries.actions_for(user_id, payment_ids)
 
     async def in_review(self, limit: int = 100) -> list[repo.Row]:
         return await self.queries.in_review(limit)

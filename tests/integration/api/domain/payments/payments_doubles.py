@@ -10,6 +10,8 @@ from psycopg import AsyncConnection
 
 from api.lib.errors import ConflictError
 
+AUTHENTICATION_REQUIRED = "pm_card_authenticationRequired"  # Stripe's test card 4000 0027 6000 3184
+
 
 @dataclass
 class StripeRequest:
@@ -80,7 +82,19 @@ class FakeStripe:
             "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
             "latest_charge": charge,
             "status": "requires_capture",
+            "client_secret": f"{intent_id}_secret_{uuid.uuid4().hex[:16]}",
+            "next_action": None,
         }
+        if form["payment_method"] == AUTHENTICATION_REQUIRED and form.get("off_session") != "true":
+            # As Stripe answers its test card 4000 0027 6000 3184 confirmed on-session: nothing held yet.
+            redirect = form.get("return_url")
+            next_action = (
+                {"type": "redirect_to_url", "redirect_to_url": {"url": f"https://hooks.stripe.test/3ds/{intent_id}",
+                                                               "return_url": redirect}}
+                if redirect
+                else {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}}
+            )  # fmt: skip
+            return 200, intent | {"status": "requires_action", "latest_charge": None, "next_action": next_action}
         if amount % 100 == 13:
             failed = intent | {"status": "requires_payment_method"}
             error = {

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from payments_doubles import FakeStripe
+from payments_doubles import AUTHENTICATION_REQUIRED, FakeStripe
 from pydantic import SecretStr
 
 from api.domain.payments.providers import ChargeRequest, GatewayError, GatewayUnavailable, StripeGateway
@@ -127,3 +127,47 @@ async def test_an_unknown_intent_is_a_final_error_not_retried(gateway: StripeGat
     with pytest.raises(GatewayError, match="No such intent") as info:
         await gateway.capture(charge(), "pi_does_not_exist")
     assert not isinstance(info.value, GatewayUnavailable)
+
+
+async def test_a_card_needing_3ds_is_confirmed_on_session_and_hands_the_client_secret_on(
+    gateway: StripeGateway, fake_stripe: FakeStripe
+) -> None:
+    request = ChargeRequest(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), 2599, "EUR", AUTHENTICATION_REQUIRED)
+    auth = await gateway.authorize(request)
+
+    [sent] = fake_stripe.requests
+    assert "off_session" not in sent.form  # off-session, Stripe would decline with authentication_required
+    assert "return_url" not in sent.form
+    assert auth.status == "requires_action"
+    assert auth.provider_ref is not None
+    assert auth.action is not None
+    assert auth.action.kind == "use_stripe_sdk"
+    assert auth.action.client_secret.startswith(f"{auth.provider_ref}_secret_")
+    assert auth.action.redirect_url is None
+
+
+async def test_with_a_return_url_3ds_is_a_redirect(fake_stripe: FakeStripe) -> None:
+    settings = PaymentSettings(
+        provider="stripe",
+        stripe_api_key=SecretStr("sk_test_local123"),
+        stripe_api_base=fake_stripe.url,
+        stripe_return_url="https://pizza.example/checkout/return",
+    )
+    gw = StripeGateway(settings)
+    try:
+        auth = await gw.authorize(
+            ChargeRequest(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), 1800, "EUR", AUTHENTICATION_REQUIRED)
+        )
+    finally:
+        await gw.close()
+    [sent] = fake_stripe.requests
+    assert sent.form["return_url"] == "https://pizza.example/checkout/return"
+    assert auth.status == "requires_action"
+    assert auth.action is not None
+    assert auth.action.kind == "redirect_to_url"
+    assert auth.action.redirect_url == f"https://hooks.stripe.test/3ds/{auth.provider_ref}"
+
+
+async def test_an_ordinary_card_still_authorizes_without_action(gateway: StripeGateway) -> None:
+    auth = await gateway.authorize(charge())
+    assert (auth.status, auth.action) == ("authorized", None)

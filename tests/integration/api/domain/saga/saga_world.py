@@ -35,6 +35,7 @@ from pizza.contracts.events import EventEnvelope
 from pizza.money import Threshold
 
 DEADLINES = Deadlines(payment_s=3600, kitchen_s=3600, rider_s=3600)
+THREE_D_SECURE_CENTS = 31  # the simulated gateway asks for 3-D Secure on totals ending in .31
 OPS_EMAIL = "ops-saga-tests@example.com"
 
 
@@ -128,7 +129,7 @@ class SagaWorld:
 
     def build_participants(self, redis: Redis | None = None) -> Participants:
         redis = redis or self.redis
-        settings = PaymentSettings(gateway_attempts=1)
+        settings = PaymentSettings(gateway_attempts=1, sim_3ds_cents=THREE_D_SECURE_CENTS)
         payments = build_payment_service(self.db, redis, self.mongo, settings=settings)
         delivery = DeliveryService(self.db, redis, self.mongo, RedisFeed(redis), DeliverySettings())
         ops = OpsAlerts(self.notifier, OPS_EMAIL)

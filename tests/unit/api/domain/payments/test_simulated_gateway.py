@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from api.domain.payments.providers import ChargeRequest, GatewayUnavailable, SimulatedGateway
+from api.domain.payments.providers import ChargeRequest, GatewayUnavailable, SimulatedGateway, authentication_event
 from api.domain.payments.settings import PaymentSettings
 
 pytestmark = [pytest.mark.unit, pytest.mark.anyio]
@@ -75,3 +75,37 @@ async def test_one_customer_has_one_simulated_card() -> None:
     a, b = await gateway.authorize(charge(1000, user)), await gateway.authorize(charge(2000, user))
     other = await gateway.authorize(charge(1000))
     assert a.card_fingerprint == b.card_fingerprint != other.card_fingerprint
+
+
+async def test_the_designated_payment_method_needs_3ds_like_stripes_test_card() -> None:
+    gateway = SimulatedGateway(PaymentSettings())
+    request = ChargeRequest(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), 2450, "EUR", "pm_card_authenticationRequired")
+    auth = await gateway.authorize(request)
+    again = await gateway.authorize(request)
+    assert auth.status == "requires_action"
+    assert auth.action is not None
+    assert auth.action.kind == "use_stripe_sdk"
+    assert auth.action.client_secret.startswith(f"{auth.provider_ref}_secret_")
+    assert again == auth  # a retry of the same payment gets the same intent and secret
+    assert (await gateway.authorize(charge(2450))).status == "authorized"  # no method named: no 3-D Secure
+
+
+async def test_3ds_by_amount_only_when_configured() -> None:
+    assert (await SimulatedGateway(PaymentSettings()).authorize(charge(2431))).status == "authorized"
+    assert (await SimulatedGateway(PaymentSettings(sim_3ds_cents=31)).authorize(charge(2431))).status == (
+        "requires_action"
+    )
+
+
+def test_the_authentication_webhook_is_the_one_stripe_sends_for_a_manual_capture_intent() -> None:
+    payment = {"payment_id": uuid.uuid4(), "user_id": uuid.uuid4(), "provider_ref": "sim_pi_x", "amount_cents": 2431,
+               "currency": "EUR"}  # fmt: skip
+    passed, failed = authentication_event(payment, succeeded=True), authentication_event(payment, succeeded=False)
+    assert passed["type"] == "payment_intent.amount_capturable_updated"
+    assert passed["data"]["object"]["status"] == "requires_capture"
+    assert passed["data"]["object"]["metadata"] == {"user_id": str(payment["user_id"]),
+                                                    "payment_id": str(payment["payment_id"])}  # fmt: skip
+    assert failed["type"] == "payment_intent.payment_failed"
+    assert failed["data"]["object"]["last_payment_error"]["code"] == "payment_intent_authentication_failure"
+    assert passed["id"] != failed["id"]
+    assert authentication_event(payment, succeeded=True)["id"] == passed["id"]  # a redelivery, not a new event
