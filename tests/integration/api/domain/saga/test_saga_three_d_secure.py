@@ -61,6 +61,14 @@ async def test_a_payment_waits_for_3ds_shows_the_customer_what_to_do_and_resumes
     assert as_admin["next_action"] is None  # the client secret is the customer's alone
     assert payments_view(http, oid, make_user("customer").headers).status_code == 404
 
+    forged = authentication_event(waiting | {"amount_cents": waiting["amount_cents"] - 100}, succeeded=True)
+    assert await world.participants.payments.apply_stripe_event(forged) == "rejected: amount does not match the payment"
+    other = authentication_event(waiting | {"provider_ref": "pi_someone_else"}, succeeded=True)
+    assert await world.participants.payments.apply_stripe_event(other) == (
+        "rejected: payment intent does not match the payment"
+    )
+    assert payment(world, uid, oid)["status"] == "PENDING"
+
     event = authentication_event(waiting, succeeded=True)
     outcome = await world.participants.payments.apply_stripe_event(event)
     assert outcome == "payment_intent.amount_capturable_updated: SUCCEEDED"
