@@ -81,6 +81,9 @@ def test_every_route_has_a_row_and_every_row_a_route() -> None:
     )
     for probe in PROBES:
         probe.answers()  # one answer per persona
+    variants = [(probe.route, probe.why) for probe in PROBES]
+    twice = sorted({variant for variant in variants if variants.count(variant) > 1})
+    assert not twice, f"rows listed twice in authz_table.py (a second probe of a route needs its own why): {twice}"
 
 
 # --- the world ------------------------------------------------------------------------------------------
