@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from psycopg import AsyncConnection
+from support.http_doubles import Reply, Request, serve_http
 
 from api.lib.errors import ConflictError
 
@@ -106,6 +110,22 @@ class FakeStripe:
             }
             return 402, {"error": error}
         return 200, intent
+
+
+@contextlib.contextmanager
+def serving_fake_stripe() -> Iterator[FakeStripe]:
+    """A local server answering as Stripe for as long as the block runs (``fake.url`` is its address)."""
+    fake = FakeStripe()
+
+    def answer(request: Request) -> Reply:
+        req = StripeRequest(request.method, request.path, request.headers, dict(parse_qsl(request.body.decode())))
+        fake.requests.append(req)
+        status, payload = fake.handle(req)
+        return Reply(status, payload, {"Request-Id": f"req_{uuid.uuid4().hex[:10]}"})
+
+    with serve_http(answer) as url:
+        fake.url = url
+        yield fake
 
 
 @dataclass
