@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -19,6 +21,16 @@ CENTS = st.integers(min_value=0, max_value=10_000_000)
 
 def test_every_demo_currency_has_a_reference_rate() -> None:
     assert set(CURRENCY_PRICE_LEVEL) <= set(REFERENCE_RATES)
+
+
+def test_the_platforms_rates_agree_with_the_warehouses_seed_for_every_demo_currency() -> None:
+    # Two tables today (the warehouse's seeds/fx_rates.csv sizes USD KPIs); a mistyped or inverted rate is
+    # off by far more than the few per cent a threshold tolerates.
+    seed = Path(__file__).resolve().parents[3] / "dbt" / "seeds" / "fx_rates.csv"
+    with seed.open() as f:
+        per_usd = {row["currency"]: 1 / float(row["usd_per_unit"]) for row in csv.DictReader(f)}
+    for currency in CURRENCY_PRICE_LEVEL:
+        assert REFERENCE_RATES[currency] / per_usd[currency] == pytest.approx(1, abs=0.15), currency
 
 
 def test_steps_are_whole_minor_units_of_a_sensible_size() -> None:
