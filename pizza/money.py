@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from babel.numbers import get_currency_precision
+
 REFERENCE_CURRENCY = "USD"
 REFERENCE_RATES: dict[str, float] = {
     "USD": 1.0,
@@ -40,10 +42,9 @@ REFERENCE_RATES: dict[str, float] = {
     "THB": 35.0,
     "BHD": 0.376,
 }
+
+
 # ISO 4217 minor-unit exponents where they are not 2 (yen have no subunit, the Bahraini dinar has 1000 fils).
-MINOR_UNIT_EXPONENTS: dict[str, int] = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
-
-
 class UnknownCurrencyError(ValueError):
     pass
 
@@ -61,8 +62,8 @@ def from_reference(amount_cents: int, currency: str) -> int:
 
 
 def minor_unit_exponent(currency: str) -> int:
-    """The ISO 4217 exponent: how many decimal places the currency's smallest coin has."""
-    return MINOR_UNIT_EXPONENTS.get(currency.upper(), 2)
+    """The ISO 4217 exponent: how many decimal places the currency's smallest coin has (Babel's CLDR data)."""
+    return int(get_currency_precision(currency.upper()))
 
 
 def sensible_step(currency: str) -> int:
