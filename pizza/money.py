@@ -66,6 +66,23 @@ def minor_unit_exponent(currency: str) -> int:
     return int(get_currency_precision(currency.upper()))
 
 
+class NotWholeMinorUnits(ValueError):
+    """An amount in hundredths that the currency cannot be paid in (half a yen)."""
+
+
+def provider_amount(amount_cents: int, currency: str) -> int:
+    """Hundredths, as the platform counts every currency, in the currency's ISO 4217 minor units, which is
+    how payment providers count (Stripe's "smallest currency unit"): $15.00 (1500) is 1500, ¥1,500
+    (150000) is 1500, BHD 1.250 (125) is 1250 fils. A fraction of a yen cannot be charged: refused."""
+    exponent = minor_unit_exponent(currency)
+    if exponent >= 2:
+        return amount_cents * int(10 ** (exponent - 2))
+    step = int(10 ** (2 - exponent))
+    if amount_cents % step:
+        raise NotWholeMinorUnits(f"{amount_cents} hundredths of {currency} is not a whole number of its minor units")
+    return amount_cents // step
+
+
 def sensible_step(currency: str) -> int:
     """Hundredths of ``currency`` an amount derived from dollars is rounded to: a price, not an artefact.
 

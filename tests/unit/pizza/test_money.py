@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.synthetic.world import CURRENCY_PRICE_LEVEL
-from pizza.money import REFERENCE_RATES, Threshold, UnknownCurrencyError, minor_unit_exponent, sensible_step
+from pizza.money import (
+    REFERENCE_RATES,
+    NotWholeMinorUnits,
+    Threshold,
+    UnknownCurrencyError,
+    minor_unit_exponent,
+    provider_amount,
+    sensible_step,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -62,3 +70,23 @@ def test_a_threshold_is_the_reference_amount_within_half_a_step(cents: int, curr
 def test_a_larger_threshold_is_never_smaller_locally(a: int, b: int, currency: str) -> None:
     low, high = sorted((a, b))
     assert Threshold(low).in_currency(currency) <= Threshold(high).in_currency(currency)
+
+
+@pytest.mark.parametrize(
+    ("cents", "currency", "sent"),
+    [(1500, "USD", 1500), (150000, "JPY", 1500), (125, "BHD", 1250), (2599, "EUR", 2599), (1_000_000, "KRW", 10_000)],
+)
+def test_providers_get_the_currencys_own_minor_units(cents: int, currency: str, sent: int) -> None:
+    assert provider_amount(cents, currency) == sent
+
+
+def test_a_fraction_of_a_yen_is_never_charged() -> None:
+    with pytest.raises(NotWholeMinorUnits):
+        provider_amount(150050, "JPY")
+
+
+@given(CURRENCIES, CENTS)
+def test_every_amount_set_in_dollars_can_be_paid_exactly(currency: str, dollars: int) -> None:
+    local = Threshold(dollars).in_currency(currency)  # hundredths
+    minor = provider_amount(local, currency)  # never a fraction of the smallest coin
+    assert minor * 100 == local * 10 ** minor_unit_exponent(currency)  # the same amount of money

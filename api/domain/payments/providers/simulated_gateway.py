@@ -28,6 +28,7 @@ from api.domain.payments.providers.base import (
     Refund,
 )
 from api.domain.payments.settings import PaymentSettings
+from pizza.money import provider_amount
 
 _NAMESPACE = uuid.UUID("7b3f6c1e-58a2-4d0e-9a43-5f1e2b9c0d11")
 
@@ -107,7 +108,7 @@ def authentication_event(payment: Mapping[str, Any], succeeded: bool) -> dict[st
     intent: dict[str, Any] = {
         "id": payment["provider_ref"],
         "object": "payment_intent",
-        "amount": payment["amount_cents"],
+        "amount": provider_amount(payment["amount_cents"], str(payment["currency"])),  # as Stripe counts
         "currency": str(payment["currency"]).lower(),
         "capture_method": "manual",
         "status": "requires_capture" if succeeded else "requires_payment_method",

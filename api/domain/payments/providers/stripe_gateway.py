@@ -26,6 +26,7 @@ from api.domain.payments.providers.base import (
     Refund,
 )
 from api.domain.payments.settings import PaymentSettings
+from pizza.money import NotWholeMinorUnits, provider_amount
 
 _RETRYABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 _ELEVATED_RISK = {"elevated", "highest"}
@@ -71,8 +72,12 @@ class StripeGateway:
         self.client = client
 
     async def authorize(self, charge: ChargeRequest) -> Authorization:
+        try:
+            amount = provider_amount(charge.amount_cents, charge.currency)
+        except NotWholeMinorUnits as exc:
+            raise GatewayError(f"stripe: {exc}") from exc
         params: dict[str, Any] = {
-            "amount": charge.amount_cents,
+            "amount": amount,  # Stripe counts the currency's smallest unit: whole yen, fils
             "currency": charge.currency.lower(),
             "payment_method": charge.payment_method or self.settings.stripe_default_payment_method,
             "payment_method_types": ["card"],

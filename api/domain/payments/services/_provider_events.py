@@ -23,6 +23,7 @@ from typing import Any
 from api.domain.payments import repositories as repo
 from api.domain.payments.services._ledger import OrderNotPayable, PaymentLedger, PaymentResult, count
 from pizza.logs import get_logger
+from pizza.money import NotWholeMinorUnits, provider_amount
 
 log = get_logger(__name__)
 
@@ -44,7 +45,11 @@ def event_mismatch(kind: str, obj: dict[str, Any], row: repo.Row) -> str | None:
     intent = obj.get("id") if kind in _INTENT_EVENTS else obj.get("payment_intent")
     if not intent or (row["provider_ref"] and intent != row["provider_ref"]):
         return "payment intent"
-    if obj.get("amount") != row["amount_cents"]:
+    try:
+        stored = provider_amount(row["amount_cents"], str(row["currency"]))  # events count as Stripe does
+    except NotWholeMinorUnits:
+        return "amount"
+    if obj.get("amount") != stored:
         return "amount"
     if str(obj.get("currency", "")).upper() != str(row["currency"]).upper():
         return "currency"

@@ -62,6 +62,25 @@ async def test_authorize_creates_a_confirmed_manual_capture_intent(
     assert not any("card[" in name or "number" in name for name in sent.form)  # never card data
 
 
+@pytest.mark.parametrize(
+    ("cents", "currency", "sent"), [(1500, "USD", "1500"), (150000, "JPY", "1500"), (125, "BHD", "1250")]
+)
+async def test_stripe_gets_the_amount_in_the_currencys_smallest_unit(
+    gateway: StripeGateway, fake_stripe: FakeStripe, cents: int, currency: str, sent: str
+) -> None:
+    await gateway.authorize(ChargeRequest(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), cents, currency))
+    [request] = fake_stripe.requests
+    assert (request.form["amount"], request.form["currency"]) == (sent, currency.lower())
+
+
+async def test_a_fraction_of_a_yen_is_refused_before_anything_is_sent(
+    gateway: StripeGateway, fake_stripe: FakeStripe
+) -> None:
+    with pytest.raises(GatewayError, match="not a whole number"):
+        await gateway.authorize(ChargeRequest(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), 150050, "JPY"))
+    assert fake_stripe.requests == []
+
+
 async def test_capture_cancel_and_refund_each_carry_their_own_idempotency_key(
     gateway: StripeGateway, fake_stripe: FakeStripe
 ) -> None:
