@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from api.db import Databases
 from pizza.contracts.events import Event, EventEnvelope, OutboxEvent
 
 
@@ -21,3 +23,18 @@ def envelope_of(event: Event, event_type: str | None = None, **payload: Any) -> 
         occurred_at=datetime.now(UTC),
         payload={**row.payload, **payload},
     )
+
+
+async def order_created_envelope(db: Databases, user_id: uuid.UUID, order_id: str) -> EventEnvelope:
+    """The ``OrderCreated`` envelope of an order placed over HTTP, read from its shard's outbox, as the
+    payment consumer would receive it without running the relay."""
+    async with db.user_tx(user_id) as conn:
+        cur = await conn.execute(
+            "SELECT * FROM outbox WHERE aggregate_id = %s AND event_type = 'OrderCreated'", (order_id,)
+        )
+        row: dict[str, Any] = await cur.fetchone()  # type: ignore[assignment]
+    return EventEnvelope(
+        event_id=row["event_id"], event_type=row["event_type"], schema_version=row["schema_version"],
+        aggregate_type=row["aggregate_type"], aggregate_id=row["aggregate_id"], occurred_at=row["created_at"],
+        payload=row["payload"], headers=row["headers"],
+    )  # fmt: skip

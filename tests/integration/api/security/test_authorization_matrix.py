@@ -27,6 +27,7 @@ from litestar.routes import HTTPRoute, WebSocketRoute
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from support.api_actors import ApiRestaurant, ApiUser, login, menu_body
+from support.events import order_created_envelope
 from support.mailbox import reset_token_in, wait_for_mail
 from support.shards import outbox_rows
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -39,7 +40,7 @@ from api.domain.payments import OrdersDomainPort, PaymentService
 from api.domain.payments.providers import SimulatedGateway
 from api.domain.payments.settings import PaymentSettings
 from pizza.config import PlatformSettings
-from pizza.contracts.events import EventEnvelope, OrderStatusChanged
+from pizza.contracts.events import OrderStatusChanged
 
 pytestmark = [pytest.mark.integration]
 NEAR = (52.5260, 13.4180)  # about 0.5 km from the kit's restaurant
@@ -89,19 +90,6 @@ def test_every_route_has_a_row_and_every_row_a_route() -> None:
 # --- the world ------------------------------------------------------------------------------------------
 
 
-async def _envelope(db: Databases, user_id: uuid.UUID, order_id: str) -> EventEnvelope:
-    async with db.user_tx(user_id) as conn:
-        cur = await conn.execute(
-            "SELECT * FROM outbox WHERE aggregate_id = %s AND event_type = 'OrderCreated'", (order_id,)
-        )
-        row: dict[str, Any] = await cur.fetchone()  # type: ignore[assignment]
-    return EventEnvelope(
-        event_id=row["event_id"], event_type=row["event_type"], schema_version=row["schema_version"],
-        aggregate_type=row["aggregate_type"], aggregate_id=row["aggregate_id"], occurred_at=row["created_at"],
-        payload=row["payload"], headers=row["headers"],
-    )  # fmt: skip
-
-
 async def _pay(stack: PlatformSettings, user_id: uuid.UUID, order_id: str, **settings: Any) -> Any:
     """The saga's payment step on the simulated gateway, with the real orders port (PAID, or held for review)."""
     db = Databases(stack, min_size=1, max_size=2)
@@ -112,7 +100,7 @@ async def _pay(stack: PlatformSettings, user_id: uuid.UUID, order_id: str, **set
         payment_settings = PaymentSettings(gateway_attempts=1, **settings)
         port = OrdersDomainPort(db, mongo[stack.mongo_database])
         service = PaymentService(db, redis, SimulatedGateway(payment_settings), payment_settings, port)
-        return await service.handle_order_created(await _envelope(db, user_id, order_id))
+        return await service.handle_order_created(await order_created_envelope(db, user_id, order_id))
     finally:
         await db.close()
         await redis.aclose()

@@ -20,30 +20,17 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
+from support.events import order_created_envelope
 
 from api.db import Databases
 from api.domain.payments import OrdersDomainPort, PaymentService
 from api.domain.payments.providers import SimulatedGateway
 from api.domain.payments.settings import PaymentSettings
 from pizza.config import PlatformSettings
-from pizza.contracts.events import EventEnvelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 Place = Callable[..., dict[str, Any]]
-
-
-async def order_created_envelope(db: Databases, user_id: uuid.UUID, order_id: str) -> EventEnvelope:
-    async with db.user_tx(user_id) as conn:
-        cur = await conn.execute(
-            "SELECT * FROM outbox WHERE aggregate_id = %s AND event_type = 'OrderCreated'", (order_id,)
-        )
-        row: dict[str, Any] = await cur.fetchone()  # type: ignore[assignment]
-    return EventEnvelope(
-        event_id=row["event_id"], event_type=row["event_type"], schema_version=row["schema_version"],
-        aggregate_type=row["aggregate_type"], aggregate_id=row["aggregate_id"], occurred_at=row["created_at"],
-        payload=row["payload"], headers=row["headers"],
-    )  # fmt: skip
 
 
 @pytest.fixture

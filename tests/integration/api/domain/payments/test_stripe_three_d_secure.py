@@ -16,7 +16,8 @@ from payments_doubles import AUTHENTICATION_REQUIRED, FakeStripe, serving_fake_s
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
-from test_payment_controllers import STRIPE_SERVER, WEBHOOK_SECRET, order_created_envelope, signed
+from support.events import order_created_envelope
+from test_payment_controllers import STRIPE_SERVER, WEBHOOK_SECRET, signed
 
 from api.db import Databases
 from api.domain.payments import OrdersDomainPort, PaymentService
