@@ -25,7 +25,7 @@ from api.domain.accounts import repositories as repo
 from api.domain.accounts.passwords import Passwords
 from api.domain.accounts.reset_mail import ResetMailer
 from api.domain.accounts.schemas import PasswordResetConfirm
-from api.domain.accounts.services import normalise_email, token_digest
+from api.domain.accounts.services import normalise_email, routed_token_owner, token_digest
 from api.domain.accounts.throttle import LoginThrottle, account_key
 from api.lib.budgets import Budget
 from api.lib.errors import TooManyRequestsError, UnprocessableError
@@ -43,13 +43,10 @@ def new_reset_token(user_id: uuid.UUID) -> str:
 
 
 def reset_token_owner(token: str) -> uuid.UUID:
-    head, sep, tail = token.partition(".")
-    try:
-        if not sep or len(tail) < 40:
-            raise ValueError(token)
-        return uuid.UUID(hex=head)
-    except ValueError:
-        raise UnprocessableError(INVALID, title="Invalid reset token") from None
+    owner = routed_token_owner(token, min_secret_chars=40)
+    if owner is None:
+        raise UnprocessableError(INVALID, title="Invalid reset token")
+    return owner
 
 
 @dataclass

@@ -72,14 +72,22 @@ def new_refresh_token(user_id: uuid.UUID) -> str:
     return f"{user_id.hex}.{secrets.token_urlsafe(32)}"
 
 
-def refresh_token_owner(token: str) -> uuid.UUID:
+def routed_token_owner(token: str, min_secret_chars: int) -> uuid.UUID | None:
+    """The user a ``<user id hex>.<secret>`` token names (refresh and reset tokens), or None if malformed."""
     head, sep, tail = token.partition(".")
+    if not sep or len(tail) < min_secret_chars:
+        return None
     try:
-        if not sep or len(tail) < 20:
-            raise ValueError(token)
         return uuid.UUID(hex=head)
     except ValueError:
-        raise UnauthorizedError("the refresh token is not valid") from None
+        return None
+
+
+def refresh_token_owner(token: str) -> uuid.UUID:
+    owner = routed_token_owner(token, min_secret_chars=20)
+    if owner is None:
+        raise UnauthorizedError("the refresh token is not valid")
+    return owner
 
 
 @dataclass
