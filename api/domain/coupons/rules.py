@@ -6,6 +6,7 @@ The usage limit is checked here for quotes, but only the atomic redemption in th
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -30,6 +31,8 @@ class Coupon:
     uses: int = 0
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    max_uses_per_customer: int | None = None
+    owner_user_id: uuid.UUID | None = None  # a personal coupon: this customer's only
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,8 @@ class CouponContext:
     city: str
     now: datetime
     is_first_order: bool
+    user_id: uuid.UUID | None = None
+    customer_uses: int = 0  # uses of this coupon the customer holds now (filled in by the coupon service)
 
 
 def normalize_code(code: str) -> str:
@@ -56,6 +61,11 @@ def check_applicable(coupon: Coupon, ctx: CouponContext) -> None:
         raise CouponRejected(f"coupon {coupon.code} expired on {coupon.valid_until.isoformat()}")
     if coupon.max_uses is not None and coupon.uses >= coupon.max_uses:
         raise CouponRejected(f"coupon {coupon.code} has been used up")
+    if coupon.owner_user_id is not None and coupon.owner_user_id != ctx.user_id:
+        raise CouponRejected(f"coupon {coupon.code} belongs to another customer")
+    if coupon.max_uses_per_customer is not None and ctx.customer_uses >= coupon.max_uses_per_customer:
+        limit = coupon.max_uses_per_customer
+        raise CouponRejected(f"you have used coupon {coupon.code} as often as it allows ({limit})")
     if coupon.city is not None and coupon.city.casefold() != ctx.city.casefold():
         raise CouponRejected(f"coupon {coupon.code} is valid only in {coupon.city}")
     if coupon.kind == "fixed" and coupon.currency is not None and coupon.currency != ctx.currency:

@@ -118,6 +118,25 @@ class LoyaltyService:
             row = await repo.post_entry(conn, event.user_id, event.order_id, "redeem_reversal", -int(spent["points"]))
         return _entry(row)
 
+    async def credit(self, user_id: uuid.UUID, points: int, reason: str, reference_id: str | uuid.UUID) -> LedgerEntry:
+        """Grant ``points`` with no order (a support gesture), once per (user, reference).
+
+        Asked again with the same reference it returns the first grant unchanged, whatever ``points`` says,
+        so a retried or replayed request never credits twice.
+        """
+        if points <= 0:
+            raise UnprocessableError("a credit grants at least one point")
+        reference = str(reference_id)
+        async with self.db.user_tx(user_id) as conn:
+            if await repo.lock_balance(conn, user_id) is None:
+                raise NotFoundError(f"there is no user {user_id}")
+            done = await repo.credit_entry(conn, user_id, reference)
+            if done is not None:
+                return _entry(done)
+            row = await repo.post_entry(conn, user_id, None, "credit", points, reference_id=reference, reason=reason)
+        log.info("loyalty points credited", user_id=str(user_id), points=points, reference_id=reference)
+        return _entry(row)
+
     async def account(self, user_id: uuid.UUID, cursor: str | None) -> LoyaltyAccount:
         before = decode_cursor(cursor, uuid.UUID) if cursor else None
         limit = self.settings.ledger_page
@@ -144,4 +163,6 @@ def _entry(row: Row) -> LedgerEntry:
         points=row["points"],
         balance_after=row["balance_after"],
         created_at=row["created_at"],
+        reference_id=row["reference_id"],
+        reason=row["reason"],
     )
