@@ -178,6 +178,39 @@ EVENT_TYPES: dict[str, type[Event]] = {
 class OutboxEvent(BaseModel):
     """One outbox row; ``of()`` is the single factory every writer uses."""
 
+class SupportTicketEvent(Event):
+    """Keyed by the ticket: its opening and its resolution are in one partition, in commit order. No free
+    text (subject, messages): those stay in Postgres."""
+
+    aggregate_type: ClassVar[str] = "support_ticket"
+    ticket_id: uuid.UUID
+    user_id: uuid.UUID
+    order_id: uuid.UUID | None = None
+    restaurant_id: uuid.UUID | None = None
+    category: str
+
+    def aggregate_id(self) -> str:
+        return str(self.ticket_id)
+
+
+class SupportTicketOpened(SupportTicketEvent):
+    opened_at: datetime
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+
+
+class SupportTicketResolved(SupportTicketEvent):
+    """Resolved and closed: how (kind), for how much, and what the refund, coupon or credit is called."""
+
+    resolution_kind: Literal["refund", "coupon_credit", "loyalty_credit", "no_action"]
+    amount_cents: int | None = None
+    currency: str | None = None
+    points: int | None = None
+    reference: str | None = None
+    resolved_by: uuid.UUID
+    resolved_at: datetime
+
+
     event_id: uuid.UUID = Field(default_factory=new_id)
     aggregate_type: str
     aggregate_id: str
@@ -191,6 +224,8 @@ class OutboxEvent(BaseModel):
         return cls(
             aggregate_type=event.aggregate_type,
             aggregate_id=event.aggregate_id(),
+        SupportTicketOpened,
+        SupportTicketResolved,
             event_type=event.event_type(),
             schema_version=event.schema_version,
             payload=event.model_dump(mode="json"),

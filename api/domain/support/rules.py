@@ -114,3 +114,81 @@ def is_breached(due_at: datetime, met_at: datetime | None, now: datetime) -> boo
 def resolution_met_at(resolved_at: datetime | None, closed_at: datetime | None) -> datetime | None:
     """The resolution clock stops when the ticket is resolved, or closed without a resolution."""
     return resolved_at or closed_at
+
+
+# --- resolutions --------------------------------------------------------------------------------------------
+ResolutionKind = Literal["refund", "coupon_credit", "loyalty_credit", "no_action"]
+RESOLUTION_KINDS: tuple[ResolutionKind, ...] = get_args(ResolutionKind)
+
+
+class ResolutionRefused(Exception):
+    """The resolution does not fit the ticket (-> 422): a refund without an order, a credit of nothing."""
+
+
+def check_resolution(
+    kind: ResolutionKind, *, has_order: bool, amount_cents: int | None, points: int | None, currency: str | None
+) -> None:
+    """What each kind needs: a refund an order to refund, a coupon an amount and a currency, loyalty points."""
+    if kind == "refund" and not has_order:
+        raise ResolutionRefused("a refund needs the ticket to name an order")
+    if kind == "coupon_credit" and (amount_cents is None or currency is None):
+        raise ResolutionRefused("a coupon credit needs amount_cents (and a currency when the ticket has no order)")
+    if kind == "loyalty_credit" and points is None:
+        raise ResolutionRefused("a loyalty credit needs points")
+    if kind in ("no_action", "loyalty_credit") and amount_cents is not None:
+        raise ResolutionRefused(f"a {kind} resolution carries no amount_cents")
+    if kind != "loyalty_credit" and points is not None:
+        raise ResolutionRefused(f"a {kind} resolution carries no points")
+
+
+def same_resolution(
+    recorded: dict[str, Any], kind: ResolutionKind, amount_cents: int | None, points: int | None
+) -> bool:
+    """Whether a retried request asks for what the ticket already records (then it is answered, not redone).
+    A full refund (no amount asked) matches whatever amount the first attempt refunded."""
+    if recorded["resolution_kind"] != kind:
+        return False
+    if kind == "refund":
+        return amount_cents is None or recorded["resolution_amount_cents"] == amount_cents
+    if kind == "coupon_credit":
+        return bool(recorded["resolution_amount_cents"] == amount_cents)
+    if kind == "loyalty_credit":
+        return bool(recorded["resolution_points"] == points)
+    return True
+
+
+# --- the SLA timer ------------------------------------------------------------------------------------------
+SlaClock = Literal["first_response", "resolution"]
+
+
+@dataclass(frozen=True, slots=True)
+class SlaStep:
+    """What the timer does with a due ticket: escalate one clock (or none), and when to look next."""
+
+    escalate: SlaClock | None
+    next_deadline_at: datetime | None
+    next_kind: SlaClock | None
+
+
+def first_deadline(due: SlaDue) -> tuple[datetime, SlaClock]:
+    """A new ticket's timer: its first-response due time (the earlier of its two promises)."""
+    return due.first_response_due_at, "first_response"
+
+
+def sla_step(ticket: dict[str, Any], now: datetime) -> SlaStep:
+    """The timer's decision for a ticket whose deadline passed. A clock is escalated when it is still
+    unmet and was never escalated before, so a replayed step escalates nothing a second time; a met or
+    already-escalated first response hands over to the resolution clock, which is the last one."""
+    done = ticket["status"] == "closed" or resolution_met_at(ticket["resolved_at"], ticket["closed_at"]) is not None
+    if done:
+        return SlaStep(None, None, None)
+    resolution_due: datetime = ticket["resolution_due_at"]
+    if ticket["sla_deadline_kind"] == "first_response":
+        breached = ticket["first_response_at"] is None and ticket["first_response_escalated_at"] is None
+        if breached and now < ticket["first_response_due_at"]:
+            return SlaStep(None, ticket["first_response_due_at"], "first_response")
+        return SlaStep("first_response" if breached else None, resolution_due, "resolution")
+    if now < resolution_due:
+        return SlaStep(None, resolution_due, "resolution")
+    breached = ticket["resolution_escalated_at"] is None
+    return SlaStep("resolution" if breached else None, None, None)
