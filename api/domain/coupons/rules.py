@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from pizza.money import Threshold, UnknownCurrencyError
+
 CouponKind = Literal["percentage", "fixed"]
 
 
@@ -72,15 +74,37 @@ def check_applicable(coupon: Coupon, ctx: CouponContext) -> None:
         raise CouponRejected(f"coupon {coupon.code} is in {coupon.currency}; this restaurant charges {ctx.currency}")
     if coupon.first_order_only and not ctx.is_first_order:
         raise CouponRejected(f"coupon {coupon.code} is for a first order only")
-    if ctx.subtotal_cents < coupon.min_subtotal_cents:
+    minimum = min_subtotal(coupon, ctx.currency)
+    if ctx.subtotal_cents < minimum:
         raise CouponRejected(
-            f"coupon {coupon.code} needs a subtotal of at least {coupon.min_subtotal_cents} (cents); "
+            f"coupon {coupon.code} needs a subtotal of at least {minimum} ({ctx.currency} minor units); "
             f"this cart is {ctx.subtotal_cents}"
         )
 
 
+def min_subtotal(coupon: Coupon, currency: str) -> int:
+    """The coupon's minimum basket in ``currency``'s minor units.
+
+    A coupon with a currency keeps its own amounts (its minimum cannot be compared in another currency,
+    so there it does not apply); one without is set once for every market in US-dollar cents and
+    converted by ``pizza.money.Threshold``, like every other market-wide amount.
+    """
+    if coupon.min_subtotal_cents == 0:
+        return 0
+    if coupon.currency is not None:
+        if coupon.currency != currency:
+            raise CouponRejected(
+                f"coupon {coupon.code}'s minimum is in {coupon.currency}; this restaurant charges {currency}"
+            )
+        return coupon.min_subtotal_cents
+    try:
+        return Threshold(coupon.min_subtotal_cents).in_currency(currency)
+    except UnknownCurrencyError:
+        raise CouponRejected(f"coupon {coupon.code} has no minimum in {currency}") from None
+
+
 def discount_cents(coupon: Coupon, ctx: CouponContext) -> int:
-    """The discount in minor units, never more than the subtotal. Percentages round half up to the cent."""
+    """The discount in minor units, never more than the subtotal. Percentages round half up to the minor unit."""
     check_applicable(coupon, ctx)
     percent = coupon.kind == "percentage"
     amount = (ctx.subtotal_cents * min(coupon.value, 100) + 50) // 100 if percent else coupon.value
