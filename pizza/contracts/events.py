@@ -98,11 +98,30 @@ class PaymentFailed(OrderEvent):
 
 
 class PaymentRefunded(OrderEvent):
+    """The payment is refunded in full (``amount_cents`` is the payment's amount); every consumer may treat
+    the order's money as given back. The refund that completed it is named when there was one."""
+
     payment_id: uuid.UUID
     user_id: uuid.UUID
     amount_cents: int
     currency: str
     provider: str
+    refund_id: uuid.UUID | None = None
+    refund_cents: int | None = None  # what the last refund gave back (the rest, after partial refunds)
+    refunded_cents: int | None = None  # the payment's refunded total: amount_cents
+
+
+class PaymentPartiallyRefunded(OrderEvent):
+    """Part of a captured payment was given back; the payment stays SUCCEEDED with the rest still captured."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    amount_cents: int
+    currency: str
+    provider: str
+    refund_id: uuid.UUID
+    refund_cents: int
+    refunded_cents: int
 
 
 class DeliveryAssigned(OrderEvent):
@@ -159,25 +178,6 @@ class CouponReleased(CouponEvent):
     reason: CouponReleaseReason
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.event_type(): cls
-    for cls in (
-        OrderCreated,
-        OrderStatusChanged,
-        PaymentSucceeded,
-        PaymentFailed,
-        PaymentRefunded,
-        DeliveryAssigned,
-        UserRegistered,
-        MenuUpdated,
-        CouponReleased,
-    )
-}
-
-
-class OutboxEvent(BaseModel):
-    """One outbox row; ``of()`` is the single factory every writer uses."""
-
 class SupportTicketEvent(Event):
     """Keyed by the ticket: its opening and its resolution are in one partition, in commit order. No free
     text (subject, messages): those stay in Postgres."""
@@ -211,6 +211,28 @@ class SupportTicketResolved(SupportTicketEvent):
     resolved_at: datetime
 
 
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.event_type(): cls
+    for cls in (
+        OrderCreated,
+        OrderStatusChanged,
+        PaymentSucceeded,
+        PaymentFailed,
+        PaymentRefunded,
+        PaymentPartiallyRefunded,
+        DeliveryAssigned,
+        UserRegistered,
+        MenuUpdated,
+        CouponReleased,
+        SupportTicketOpened,
+        SupportTicketResolved,
+    )
+}
+
+
+class OutboxEvent(BaseModel):
+    """One outbox row; ``of()`` is the single factory every writer uses."""
+
     event_id: uuid.UUID = Field(default_factory=new_id)
     aggregate_type: str
     aggregate_id: str
@@ -224,8 +246,6 @@ class SupportTicketResolved(SupportTicketEvent):
         return cls(
             aggregate_type=event.aggregate_type,
             aggregate_id=event.aggregate_id(),
-        SupportTicketOpened,
-        SupportTicketResolved,
             event_type=event.event_type(),
             schema_version=event.schema_version,
             payload=event.model_dump(mode="json"),
