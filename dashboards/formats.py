@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
-
-from babel.numbers import format_currency
 
 from dashboards.filters import relative_change
-
-LOCALE = "en"
 
 
 def number(value: object) -> float | None:
@@ -31,13 +26,6 @@ def money(value: float | None) -> str:
     if value is None:
         return "-"
     return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
-
-
-def local_money(value: float | None, currency: str) -> str:
-    """An amount in whole units of ``currency`` with that currency's own decimals (¥1,500; BHD 1.250)."""
-    if value is None or math.isnan(value):
-        return "-"
-    return format_currency(Decimal(str(value)), currency, "#,##0.00 ¤¤", locale=LOCALE, currency_digits=True)
 
 
 def minutes(value: float | None) -> str:

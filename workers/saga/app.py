@@ -35,7 +35,6 @@ from api.domain.payments.providers import GatewayUnavailable
 from api.domain.payments.settings import PaymentSettings, get_payment_settings
 from api.domain.saga import Deadlines, Participants, SagaOrchestrator, SagaSettings, SagaTimer
 from api.domain.saga.repositories import SagaRace
-from api.domain.support import SupportSlaTimer
 from pizza.config import PlatformSettings
 from pizza.contracts.cdc import DEAD_LETTER_TOPIC
 from pizza.db.connections import mongo_client, redis_client
@@ -86,7 +85,6 @@ class SagaProcess:
         self.mongo = self.mongo_client[platform.mongo_database]
         self.consumers: list[EventConsumer] = []
         self.timer: SagaTimer | None = None
-        self.support_timer: SupportSlaTimer | None = None
         self.timer_heartbeat = Heartbeat(settings.stale_after_s, name="timer")
         self.orchestrator: SagaOrchestrator | None = None
         self.readiness = Readiness()
@@ -110,8 +108,9 @@ class SagaProcess:
         self.delivery = delivery = DeliveryService(
             self.db, self.redis, self.mongo, RedisFeed(self.redis), self._delivery_settings
         )
-        ops = OpsAlerts(notifier, settings.ops_email)
-        participants = Participants(self.db, self.mongo, payments, delivery, LoyaltyService(self.db), ops)
+        participants = Participants(
+            self.db, self.mongo, payments, delivery, LoyaltyService(self.db), OpsAlerts(notifier, settings.ops_email)
+        )
         extra = {"clock": self._clock} if self._clock else {}
         self.orchestrator = SagaOrchestrator(
             self.db, participants, deadlines(settings), retry_s=settings.timer_retry_s, **extra
@@ -147,10 +146,6 @@ class SagaProcess:
                 self.orchestrator, sorted(self.db.shards), interval_s=settings.timer_interval_s,
                 batch=settings.timer_batch, beat=self.timer_heartbeat.beat,
             )  # fmt: skip
-            self.support_timer = SupportSlaTimer(
-                self.db, ops, sorted(self.db.shards), interval_s=settings.timer_interval_s,
-                batch=settings.timer_batch, retry_s=settings.timer_retry_s, **extra,
-            )  # fmt: skip
 
     def alive(self) -> bool:
         """Every loop beat recently (what ``/health`` reports)."""
@@ -170,8 +165,6 @@ class SagaProcess:
             self.readiness.set(f"consumer:{consumer.name}", consumer.readiness(), fresh_for_s)
         if self.timer is not None:
             self.readiness.set("timer", self.timer.stall.check(), fresh_for_s)
-        if self.support_timer is not None:
-            self.readiness.set("support_timer", self.support_timer.stall.check(), fresh_for_s)
 
     async def _watch_readiness(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -184,8 +177,6 @@ class SagaProcess:
         tasks = [asyncio.create_task(c.run(stop), name=c.name) for c in self.consumers]
         if self.timer is not None:
             tasks.append(asyncio.create_task(self.timer.run(stop), name="timer"))
-        if self.support_timer is not None:
-            tasks.append(asyncio.create_task(self.support_timer.run(stop), name="support_timer"))
         progress = asyncio.create_task(self._report(stop), name="progress")
         readiness = asyncio.create_task(self._watch_readiness(stop), name="readiness")
         try:

@@ -10,7 +10,7 @@ import psycopg
 Row = dict[str, Any]
 COLUMNS = (
     "code, kind, value, currency, city, first_order_only, min_subtotal_cents, max_uses, uses,"
-    " valid_from, valid_until, created_at, max_uses_per_customer, owner_user_id"
+    " valid_from, valid_until, created_at"
 )
 
 
@@ -28,42 +28,14 @@ class CouponRepository:
         """Insert; None when the code is taken."""
         cur = await self.conn.execute(
             f"""INSERT INTO coupons (code, kind, value, currency, city, first_order_only, min_subtotal_cents,
-                    max_uses, max_uses_per_customer, valid_from, valid_until)
+                    max_uses, valid_from, valid_until)
                 VALUES (%(code)s, %(kind)s, %(value)s, %(currency)s, %(city)s, %(first_order_only)s,
-                    %(min_subtotal_cents)s, %(max_uses)s, %(max_uses_per_customer)s, coalesce(%(valid_from)s, now()),
-                    %(valid_until)s)
+                    %(min_subtotal_cents)s, %(max_uses)s, coalesce(%(valid_from)s, now()), %(valid_until)s)
                 ON CONFLICT (code) DO NOTHING RETURNING {COLUMNS}""",
             values,
         )
         row: Row | None = await cur.fetchone()
         return row
-
-    async def issue_personal(self, values: dict[str, Any]) -> Row:
-        """Insert a personal one-use coupon once per reference; the existing one when the reference issued it."""
-        cur = await self.conn.execute(
-            f"""INSERT INTO coupons (code, kind, value, currency, max_uses, max_uses_per_customer, owner_user_id,
-                    reference_id, issued_reason)
-                VALUES (%(code)s, 'fixed', %(value)s, %(currency)s, 1, 1, %(owner_user_id)s, %(reference_id)s,
-                    %(reason)s)
-                ON CONFLICT (reference_id) DO NOTHING RETURNING {COLUMNS}""",
-            values,
-        )
-        row: Row | None = await cur.fetchone()
-        if row is None:
-            cur = await self.conn.execute(
-                f"SELECT {COLUMNS} FROM coupons WHERE reference_id = %s", (values["reference_id"],)
-            )
-            row = await cur.fetchone()
-        assert row is not None, "the reference's coupon exists: inserted now or by an earlier call"
-        return row
-
-    async def customer_uses(self, code: str, user_id: uuid.UUID) -> int:
-        """Uses of the coupon this customer holds now (a use given back no longer counts)."""
-        cur = await self.conn.execute(
-            "SELECT count(*) AS n FROM coupon_redemptions WHERE code = %s AND user_id = %s", (code, user_id)
-        )
-        row: Row | None = await cur.fetchone()
-        return int(row["n"]) if row else 0
 
     async def page(self, after: str | None, limit: int) -> list[Row]:
         cur = await self.conn.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -25,7 +24,6 @@ class CouponCreate(Struct, forbid_unknown_fields=True):
     first_order_only: bool = False
     min_subtotal_cents: Annotated[int, Meta(ge=0, le=100_000_00)] = 0
     max_uses: Annotated[int, Meta(ge=1)] | None = None
-    max_uses_per_customer: Annotated[int, Meta(ge=1)] | None = None
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
 
@@ -37,8 +35,6 @@ class CouponCreate(Struct, forbid_unknown_fields=True):
             return "a fixed-amount coupon needs its `currency`"
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             return "`valid_until` must be after `valid_from`"
-        if self.max_uses and self.max_uses_per_customer and self.max_uses_per_customer > self.max_uses:
-            return "`max_uses_per_customer` cannot exceed `max_uses`"
         return None
 
 
@@ -54,9 +50,7 @@ class Coupon(Struct):
     currency: str | None = None
     city: str | None = None
     max_uses: int | None = None
-    max_uses_per_customer: int | None = None
     valid_until: datetime | None = None
-    owner_user_id: uuid.UUID | None = None
 
 
 class CouponPage(Struct):

@@ -12,10 +12,8 @@ An order cancelled or refunded later gets its use back through ``give_back`` (th
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,8 +42,6 @@ def to_rule(row: dict[str, Any]) -> Coupon:
         uses=int(row["uses"]),
         valid_from=row["valid_from"],
         valid_until=row["valid_until"],
-        max_uses_per_customer=row["max_uses_per_customer"],
-        owner_user_id=row["owner_user_id"],
     )
 
 
@@ -66,10 +62,7 @@ class CouponService:
         """(normalised code, discount in minor units) for a quote; raises a 422 problem if it does not apply."""
         code = normalize_code(code)
         async with self.db.catalog.connection() as conn:
-            repo = CouponRepository(conn)
-            row = await repo.get(code)
-            if row is not None and ctx.user_id is not None:
-                ctx = replace(ctx, customer_uses=await repo.customer_uses(code, ctx.user_id))
+            row = await CouponRepository(conn).get(code)
         if row is None:
             raise UnprocessableError(f"there is no coupon {code}", title="Unknown coupon", extra={"coupon_code": code})
         try:
@@ -78,18 +71,13 @@ class CouponService:
             raise _rejected(code, exc) from exc
 
     async def redeem(self, code: str, order_id: uuid.UUID, user_id: uuid.UUID, ctx: CouponContext) -> tuple[str, int]:
-        """Check and count one use atomically in the catalog (committed when this returns).
-
-        Every use of a coupon serialises on its row lock, so the total and the per-customer counts read
-        under it are exact: concurrent orders can take neither the last use nor a customer's last one twice.
-        """
+        """Check and count one use atomically in the catalog (committed when this returns)."""
         code = normalize_code(code)
         async with self.db.catalog_tx() as conn:
             repo = CouponRepository(conn)
             row = await repo.get(code, for_update=True)
             if row is None:
                 raise UnprocessableError(f"there is no coupon {code}", title="Unknown coupon")
-            ctx = replace(ctx, user_id=user_id, customer_uses=await repo.customer_uses(code, user_id))
             try:
                 amount = discount_cents(to_rule(row), ctx)
             except CouponRejected as exc:
@@ -124,29 +112,6 @@ class CouponService:
             await write_outbox(conn, released)
         log.info("coupon use given back", code=code, order_id=str(order_id), reason=reason)
         return True
-
-    # --- used by customer support --------------------------------------------------------------------------
-    async def issue_personal(
-        self, user_id: uuid.UUID, value_cents: int, currency: str, reason: str, reference_id: str | uuid.UUID
-    ) -> str:
-        """Issue a one-use fixed coupon only ``user_id`` can redeem; its code. Once per reference: asked again
-        with the same reference it returns the first coupon's code, so a retried credit never issues two."""
-        if value_cents <= 0:
-            raise UnprocessableError("a personal coupon is worth at least one minor unit")
-        values = {
-            "code": f"CREDIT-{secrets.token_hex(6).upper()}",
-            "value": value_cents,
-            "currency": currency,
-            "owner_user_id": user_id,
-            "reference_id": str(reference_id),
-            "reason": reason,
-        }
-        async with self.db.catalog_tx() as conn:
-            row = await CouponRepository(conn).issue_personal(values)
-        if row["owner_user_id"] != user_id:
-            raise ConflictError(f"reference {reference_id} already issued a coupon to another customer")
-        log.info("personal coupon issued", code=row["code"], user_id=str(user_id), reference_id=str(reference_id))
-        return str(row["code"])
 
     # --- administration ----------------------------------------------------------------------------------
     async def create(self, data: schemas.CouponCreate) -> schemas.Coupon:

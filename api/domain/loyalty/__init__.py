@@ -2,20 +2,7 @@
 time inside the order's transaction (``loyalty_discount``), shown with their ledger."""
 
 from api.domain.loyalty.controllers import LoyaltyController
-from api.domain.loyalty.services import (
-    LoyaltyDiscount,
-    LoyaltyService,
-    loyalty_discount,
-    points_balance,
-    quote_discount,
-)
+from api.domain.loyalty.services import LoyaltyDiscount, LoyaltyService, loyalty_discount, quote_discount
 
 controllers = [LoyaltyController]
-__all__ = [
-    "LoyaltyDiscount",
-    "LoyaltyService",
-    "controllers",
-    "loyalty_discount",
-    "points_balance",
-    "quote_discount",
-]
+__all__ = ["LoyaltyDiscount", "LoyaltyService", "controllers", "loyalty_discount", "quote_discount"]

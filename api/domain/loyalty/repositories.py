@@ -10,7 +10,7 @@ import psycopg
 from api.lib.sql import Row, fetch_all, fetch_one
 from pizza.ids import new_id
 
-_ENTRY_COLUMNS = "entry_id, order_id, kind, points, balance_after, created_at, reference_id, reason"
+_ENTRY_COLUMNS = "entry_id, order_id, kind, points, balance_after, created_at"
 
 
 async def lock_balance(conn: psycopg.AsyncConnection[Any], user_id: uuid.UUID) -> int | None:
@@ -30,23 +30,8 @@ async def entry(conn: psycopg.AsyncConnection[Any], order_id: uuid.UUID, kind: s
     )
 
 
-async def credit_entry(conn: psycopg.AsyncConnection[Any], user_id: uuid.UUID, reference_id: str) -> Row | None:
-    return await fetch_one(
-        conn,
-        f"SELECT {_ENTRY_COLUMNS} FROM loyalty_ledger WHERE user_id = %s AND reference_id = %s AND kind = 'credit'",
-        (user_id, reference_id),
-    )
-
-
 async def post_entry(
-    conn: psycopg.AsyncConnection[Any],
-    user_id: uuid.UUID,
-    order_id: uuid.UUID | None,
-    kind: str,
-    points: int,
-    *,
-    reference_id: str | None = None,
-    reason: str | None = None,
+    conn: psycopg.AsyncConnection[Any], user_id: uuid.UUID, order_id: uuid.UUID, kind: str, points: int
 ) -> Row:
     """Move the balance by ``points`` (signed) and write the ledger line, in the caller's transaction."""
     moved = await fetch_one(
@@ -58,9 +43,9 @@ async def post_entry(
     assert moved is not None, "post_entry runs after lock_balance found the user"
     row = await fetch_one(
         conn,
-        "INSERT INTO loyalty_ledger (entry_id, user_id, order_id, kind, points, balance_after, reference_id, reason)"
-        f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_ENTRY_COLUMNS}",
-        (new_id(), user_id, order_id, kind, points, moved["loyalty_points"], reference_id, reason),
+        "INSERT INTO loyalty_ledger (entry_id, user_id, order_id, kind, points, balance_after)"
+        f" VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_ENTRY_COLUMNS}",
+        (new_id(), user_id, order_id, kind, points, moved["loyalty_points"]),
     )
     assert row is not None
     return row

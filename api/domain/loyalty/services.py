@@ -38,16 +38,8 @@ def points_earned(food_cents: int, settings: LoyaltySettings) -> int:
     return max(0, food_cents) // 100 * settings.points_per_unit
 
 
-def earned_reversal(earned: int, balance: int) -> int:
-    """Points taken back from a refunded order's earnings: all of them, but never more than the balance."""
-    return max(0, min(earned, balance))
-
-
-def quote_discount(
-    balance: int, points: int, subtotal_cents: int, settings: LoyaltySettings | None = None
-) -> LoyaltyDiscount:
+def quote_discount(balance: int, points: int, subtotal_cents: int, settings: LoyaltySettings) -> LoyaltyDiscount:
     """What ``points`` buy on a subtotal: at most the balance asked for, at most the allowed share."""
-    settings = settings or get_loyalty_settings()
     if points < 0:
         raise UnprocessableError("points to redeem cannot be negative")
     if points > balance:
@@ -57,14 +49,6 @@ def quote_discount(
     cap_cents = int(subtotal_cents * settings.max_redeem_share)
     usable = min(points, cap_cents // settings.point_value_cents)
     return LoyaltyDiscount(points=usable, discount_cents=usable * settings.point_value_cents)
-
-
-async def points_balance(conn: psycopg.AsyncConnection[Any], user_id: uuid.UUID) -> int:
-    """The balance as it stands (a quote's view: the order's redemption locks and checks it again)."""
-    balance = await repo.balance(conn, user_id)
-    if balance is None:
-        raise NotFoundError(f"there is no user {user_id} on this shard")
-    return balance
 
 
 async def loyalty_discount(
@@ -123,54 +107,15 @@ class LoyaltyService:
 
     async def return_redeemed_points(self, event: OrderStatusChanged) -> LedgerEntry | None:
         """Give back the points an order spent when it is cancelled or refunded (once)."""
-        entries = await self.reverse_points(event)
-        return next((e for e in entries if e.kind == "redeem_reversal"), None)
-
-    async def reverse_points(self, event: OrderStatusChanged) -> list[LedgerEntry]:
-        """Undo an order's points when it is cancelled or refunded, each part once (keyed by order and kind).
-
-        The points it spent come back in full. A refunded order that was delivered also loses the points it
-        earned, after the spent ones are back, but never below a zero balance: what the customer has spent
-        since is not clawed back, and the ledger line records what was actually taken (possibly 0).
-        """
         if event.to_status not in ("CANCELLED", "REFUNDED"):
-            return []
-        entries: list[LedgerEntry] = []
+            return None
         async with self.db.user_tx(event.user_id) as conn:
             if await repo.lock_balance(conn, event.user_id) is None:
                 raise NotFoundError(f"there is no user {event.user_id}")
             spent = await repo.entry(conn, event.order_id, "redeem")
-            if spent is not None and await repo.entry(conn, event.order_id, "redeem_reversal") is None:
-                row = await repo.post_entry(conn, event.user_id, event.order_id, "redeem_reversal", -spent["points"])
-                entries.append(_entry(row))
-            earned = await repo.entry(conn, event.order_id, "earn") if event.to_status == "REFUNDED" else None
-            if earned is not None and await repo.entry(conn, event.order_id, "earn_reversal") is None:
-                balance = await repo.lock_balance(conn, event.user_id) or 0
-                taken = earned_reversal(int(earned["points"]), balance)
-                row = await repo.post_entry(conn, event.user_id, event.order_id, "earn_reversal", -taken)
-                entries.append(_entry(row))
-        for e in entries:
-            log.info("loyalty points reversed", user_id=str(event.user_id), order_id=str(event.order_id),
-                     kind=e.kind, points=e.points)  # fmt: skip
-        return entries
-
-    async def credit(self, user_id: uuid.UUID, points: int, reason: str, reference_id: str | uuid.UUID) -> LedgerEntry:
-        """Grant ``points`` with no order (a support gesture), once per (user, reference).
-
-        Asked again with the same reference it returns the first grant unchanged, whatever ``points`` says,
-        so a retried or replayed request never credits twice.
-        """
-        if points <= 0:
-            raise UnprocessableError("a credit grants at least one point")
-        reference = str(reference_id)
-        async with self.db.user_tx(user_id) as conn:
-            if await repo.lock_balance(conn, user_id) is None:
-                raise NotFoundError(f"there is no user {user_id}")
-            done = await repo.credit_entry(conn, user_id, reference)
-            if done is not None:
-                return _entry(done)
-            row = await repo.post_entry(conn, user_id, None, "credit", points, reference_id=reference, reason=reason)
-        log.info("loyalty points credited", user_id=str(user_id), points=points, reference_id=reference)
+            if spent is None or await repo.entry(conn, event.order_id, "redeem_reversal") is not None:
+                return None
+            row = await repo.post_entry(conn, event.user_id, event.order_id, "redeem_reversal", -int(spent["points"]))
         return _entry(row)
 
     async def account(self, user_id: uuid.UUID, cursor: str | None) -> LoyaltyAccount:
@@ -199,6 +144,4 @@ def _entry(row: Row) -> LedgerEntry:
         points=row["points"],
         balance_after=row["balance_after"],
         created_at=row["created_at"],
-        reference_id=row["reference_id"],
-        reason=row["reason"],
     )

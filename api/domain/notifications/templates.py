@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from babel.numbers import format_currency
 from jinja2 import Environment, StrictUndefined, Template
 
 from api.domain.notifications.providers import Channel
 from pizza.contracts.events import Event, OrderStatusChanged
-from pizza.money import to_major
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +96,8 @@ TEMPLATES: dict[str, MessageTemplate] = {
 }
 
 
-MONEY_LOCALE = "en"
-MONEY_PATTERN = "#,##0.00 ¤¤"  # "1,234.56 EUR": the ISO code reads the same in every market's messages
-
-
-def money(amount: int, currency: str, locale: str = MONEY_LOCALE) -> str:
-    """ISO minor units as the customer reads them, with the currency's own decimals (1500 JPY: "1,500 JPY")."""
-    return format_currency(to_major(amount, currency), currency, MONEY_PATTERN, locale=locale, currency_digits=True)
+def money(cents: int, currency: str) -> str:
+    return f"{cents / 100:,.2f} {currency}"
 
 
 def short(value: Any) -> str:

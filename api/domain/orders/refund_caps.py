@@ -3,9 +3,9 @@
 A refund is always the order's whole total (there are no partial refunds), so one order cannot be
 refunded in several small pieces; splitting can only spread refunds over several orders, which the
 per-staff-member total over any 24 hours catches. The caps are set once in US-dollar cents and
-compared in the refund's own currency (ISO minor units) as ``pizza.money.Threshold`` converts them,
-like the fraud rules' new-customer cap and the delivery fee. A currency without a reference rate has
-no cap to compare with, so its staff refunds always wait for an admin: the safe side.
+compared in the refund's own currency at ``pizza.money``'s reference rates, like the fraud rules'
+new-customer cap. A currency without a reference rate has no cap to compare with, so its staff
+refunds always wait for an admin: the safe side.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pizza.money import Threshold, UnknownCurrencyError
+from pizza.money import UnknownCurrencyError, from_reference
 
 HoldReason = Literal["over_refund_cap", "over_daily_cap", "no_reference_rate"]
 
@@ -34,8 +34,8 @@ def hold_reason(amount_cents: int, currency: str, refunded_today_cents: int, cap
     ``currency``.
     """
     try:
-        per_refund = Threshold(caps.per_refund_cents).in_currency(currency)
-        per_day = Threshold(caps.per_day_cents).in_currency(currency)
+        per_refund = from_reference(caps.per_refund_cents, currency)
+        per_day = from_reference(caps.per_day_cents, currency)
     except UnknownCurrencyError:
         return "no_reference_rate"
     if amount_cents > per_refund:

@@ -26,9 +26,6 @@ from api.lib.outbox import write_outbox
 from pizza.contracts.events import Event, OrderStatus, OutboxEvent
 
 Row = dict[str, Any]
-# "First order" means the customer's first completed (DELIVERED) order. An open order may still become it,
-# so it blocks a second "first" one too; a cancelled or refunded order was never completed and does not.
-FIRST_ORDER_BLOCKERS: frozenset[OrderStatus] = frozenset({*ACTIVE_STATUSES, "DELIVERED"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +44,6 @@ class NewOrder:
     delivery_address: dict[str, Any]
     idempotency_key: str
     request_hash: str
-    points_redeemed: int = 0
-    loyalty_discount_cents: int = 0  # the points' share of discount_cents
 
 
 class OrderRepository:
@@ -89,11 +84,11 @@ class OrderRepository:
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"orders:{user_id}",))
 
     async def has_orders(self, user_id: uuid.UUID) -> bool:
-        """Whether the user has an order that is DELIVERED or may still be (an open one): the next order
-        is then not their first. Cancelled and refunded orders never count (see ``FIRST_ORDER_BLOCKERS``)."""
+        """Any order that was not called off: decides whether the next one is a "first order"."""
         row = await self._one(
-            "SELECT EXISTS (SELECT 1 FROM orders WHERE user_id = %s AND status = ANY(%s)) AS any",
-            (user_id, list(FIRST_ORDER_BLOCKERS)),
+            """SELECT EXISTS (SELECT 1 FROM orders
+                               WHERE user_id = %s AND status NOT IN ('CANCELLED', 'REFUNDED')) AS any""",
+            (user_id,),
         )
         return bool(row and row["any"])
 
@@ -109,15 +104,13 @@ class OrderRepository:
         await self.conn.execute(
             """INSERT INTO orders (order_id, user_id, restaurant_id, status, currency, subtotal_cents,
                    discount_cents, delivery_fee_cents, total_cents, coupon_code, city, delivery_address,
-                   delivery_lat, delivery_lon, idempotency_key, request_hash, created_at, updated_at,
-                   points_redeemed, loyalty_discount_cents)
-               VALUES (%s, %s, %s, 'PENDING', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                   delivery_lat, delivery_lon, idempotency_key, request_hash, created_at, updated_at)
+               VALUES (%s, %s, %s, 'PENDING', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (
                 order.order_id, order.user_id, order.restaurant_id, order.currency, order.subtotal_cents,
                 order.discount_cents, order.delivery_fee_cents, order.total_cents, order.coupon_code, order.city,
                 Jsonb(order.delivery_address), order.delivery_address["lat"], order.delivery_address["lon"],
                 order.idempotency_key, order.request_hash, order.created_at, order.created_at,
-                order.points_redeemed, order.loyalty_discount_cents,
             ),
         )  # fmt: skip
         async with self.conn.cursor() as cur:

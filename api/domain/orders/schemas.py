@@ -50,7 +50,6 @@ class Cart(Struct, forbid_unknown_fields=True):
     address_id: uuid.UUID | None = None
     address: DeliveryAddress | None = None
     coupon_code: CouponCode | None = None
-    redeem_points: Annotated[int, Meta(ge=0, le=100_000_000)] = 0  # loyalty points to spend (see discounts.py)
 
     def require_one_address(self) -> None:
         """A rule between two fields the schema cannot say, so a 422 (not a validation 400)."""
@@ -70,11 +69,7 @@ class PricedItem(Struct):
 
 
 class Quote(Struct):
-    """The server's price of a cart: what ``POST /orders`` would charge right now.
-
-    ``discount_cents`` is every discount (coupon first, then points); ``loyalty_discount_cents`` the points'
-    share, for the ``points_redeemed`` the balance and the subtotal allow (possibly fewer than asked).
-    """
+    """The server's price of a cart: what ``POST /orders`` would charge right now."""
 
     restaurant_id: uuid.UUID
     currency: str
@@ -85,8 +80,6 @@ class Quote(Struct):
     total_cents: int
     distance_km: float
     coupon_code: str | None = None
-    points_redeemed: int = 0
-    loyalty_discount_cents: int = 0
 
 
 class StatusEntry(Struct):
@@ -116,8 +109,6 @@ class Order(Struct):
     updated_at: datetime
     coupon_code: str | None = None
     estimated_ready_at: datetime | None = None
-    points_redeemed: int = 0
-    loyalty_discount_cents: int = 0  # the points' share of discount_cents
 
 
 class OrderSummary(Struct):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from api.domain.payments.settings import PaymentSettings
-from pizza.money import Threshold, UnknownCurrencyError
+from pizza.money import UnknownCurrencyError, from_reference
 
 RULE_WEIGHTS: dict[str, int] = {
     "provider_risk": 60,
@@ -65,8 +65,7 @@ def assess(facts: FraudFacts, settings: PaymentSettings) -> FraudAssessment:
 def is_amount_outlier(
     amount_cents: int, history: tuple[int, ...], settings: PaymentSettings, currency: str = "USD"
 ) -> bool:
-    """Above the new-customer cap (set in US-dollar cents, compared in the payment's minor units through
-    ``pizza.money.Threshold``, the one conversion every market-wide amount goes through); above
+    """Above the new-customer cap (set in US dollars, compared in the payment's currency); above
     ``factor x median`` once the customer has a history (same currency: a customer orders in one city).
 
     A currency without a reference rate has no cap to compare with, so its new-customer payments are
@@ -74,7 +73,7 @@ def is_amount_outlier(
     """
     if len(history) < settings.fraud_outlier_min_history:
         try:
-            return amount_cents > Threshold(settings.fraud_new_user_cap_cents).in_currency(currency)
+            return amount_cents > from_reference(settings.fraud_new_user_cap_cents, currency)
         except UnknownCurrencyError:
             return True
     return amount_cents > settings.fraud_outlier_factor * statistics.median(history)

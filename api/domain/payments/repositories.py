@@ -14,11 +14,7 @@ Row = dict[str, Any]
 COLUMNS = (
     "payment_id, order_id, user_id, amount_cents, currency, status, provider, provider_ref, method, "
     "failure_reason, card_fingerprint, fraud_score, fraud_reasons, review_decision, reviewed_by, reviewed_at, "
-    "refund_ref, refunded_at, refunded_cents, source_event_id, created_at, updated_at"
-)
-REFUND_COLUMNS = (
-    "refund_id, payment_id, order_id, user_id, amount_cents, currency, reason, provider_ref, status, "
-    "requested_by, idempotency_key, failure_reason, created_at, updated_at"
+    "refund_ref, refunded_at, source_event_id, created_at, updated_at"
 )
 # Fields a state change may set (the statement is built from this allow-list only).
 UPDATABLE = frozenset(
@@ -35,7 +31,6 @@ UPDATABLE = frozenset(
         "reviewed_at",
         "refund_ref",
         "refunded_at",
-        "refunded_cents",
     }
 )
 
@@ -180,95 +175,3 @@ async def clear_action(conn: AsyncConnection[Any], payment_id: uuid.UUID) -> boo
     """Forget the action once the payment is decided; True if one was waiting."""
     cur = await conn.execute("DELETE FROM payment_actions WHERE payment_id = %s", (payment_id,))
     return cur.rowcount > 0
-
-
-# --- refunds by amount (payment_refunds) ---------------------------------------------------------------
-
-
-async def find_refund(conn: AsyncConnection[Any], payment_id: uuid.UUID, idempotency_key: str) -> Row | None:
-    cur = await conn.execute(
-        f"SELECT {REFUND_COLUMNS} FROM payment_refunds WHERE payment_id = %s AND idempotency_key = %s",
-        (payment_id, idempotency_key),
-    )
-    return await cur.fetchone()  # type: ignore[return-value]
-
-
-async def reserve_refund(
-    conn: AsyncConnection[Any],
-    payment: Row,
-    *,
-    refund_id: uuid.UUID,
-    amount_cents: int,
-    reason: str | None,
-    requested_by: uuid.UUID | None,
-    idempotency_key: str,
-    status: str = "pending",
-    provider_ref: str | None = None,
-) -> Row | None:
-    """Count ``amount_cents`` into the payment's refunded total and write the refund row; None when the
-    payment has less than that left to refund (the guard holds even without the caller's row lock)."""
-    cur = await conn.execute(
-        """UPDATE payments SET refunded_cents = refunded_cents + %s, updated_at = now()
-            WHERE payment_id = %s AND refunded_cents + %s <= amount_cents RETURNING payment_id""",
-        (amount_cents, payment["payment_id"], amount_cents),
-    )
-    if await cur.fetchone() is None:
-        return None
-    cur = await conn.execute(
-        f"""INSERT INTO payment_refunds (refund_id, payment_id, order_id, user_id, amount_cents, currency, reason,
-                                         provider_ref, status, requested_by, idempotency_key)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {REFUND_COLUMNS}""",
-        (
-            refund_id,
-            payment["payment_id"],
-            payment["order_id"],
-            payment["user_id"],
-            amount_cents,
-            str(payment["currency"]).strip(),
-            reason,
-            provider_ref,
-            status,
-            requested_by,
-            idempotency_key,
-        ),
-    )
-    return await cur.fetchone()  # type: ignore[return-value]
-
-
-async def settle_refund(
-    conn: AsyncConnection[Any], refund_id: uuid.UUID, *, provider_ref: str | None, failure_reason: str | None = None
-) -> Row | None:
-    """Mark a pending refund succeeded (``failure_reason`` None) or failed, giving a failed one's amount back
-    to the payment; None when it was no longer pending (a repeated call)."""
-    status = "failed" if failure_reason else "succeeded"
-    cur = await conn.execute(
-        f"""UPDATE payment_refunds SET status = %s, provider_ref = %s, failure_reason = %s, updated_at = now()
-             WHERE refund_id = %s AND status = 'pending' RETURNING {REFUND_COLUMNS}""",
-        (status, provider_ref, failure_reason, refund_id),
-    )
-    done: Row | None = await cur.fetchone()  # type: ignore[assignment]
-    if done is not None and status == "failed":
-        await conn.execute(
-            "UPDATE payments SET refunded_cents = refunded_cents - %s, updated_at = now() WHERE payment_id = %s",
-            (done["amount_cents"], done["payment_id"]),
-        )
-    return done
-
-
-async def refunds_for_order(conn: AsyncConnection[Any], order_id: uuid.UUID) -> list[Row]:
-    cur = await conn.execute(
-        f"SELECT {REFUND_COLUMNS} FROM payment_refunds WHERE order_id = %s ORDER BY created_at, refund_id",
-        (order_id,),
-    )
-    return await cur.fetchall()  # type: ignore[return-value]
-
-
-async def settled_refunds(conn: AsyncConnection[Any], payment_id: uuid.UUID) -> int:
-    """What the provider has given back of this payment so far (refunds in flight not counted)."""
-    cur = await conn.execute(
-        """SELECT coalesce(sum(amount_cents), 0) AS n FROM payment_refunds
-            WHERE payment_id = %s AND status = 'succeeded'""",
-        (payment_id,),
-    )
-    row: Row | None = await cur.fetchone()  # type: ignore[assignment]
-    return int(row["n"]) if row else 0

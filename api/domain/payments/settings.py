@@ -36,10 +36,6 @@ class PaymentSettings(BaseSettings):
     sim_3ds_cents: int | None = Field(
         None, description="also need 3-D Secure when amount % 100 equals this (orders name no method yet)"
     )
-    sim_refund_decline_cents: int | None = Field(
-        None,
-        description="refuse a refund whose amount % 100 equals this, as a provider refuses one on a disputed charge",
-    )
 
     # --- Stripe ---------------------------------------------------------------------------------
     stripe_api_key: SecretStr = Field(SecretStr("sk_test_placeholder"), description="secret key (sk_live_/sk_test_)")

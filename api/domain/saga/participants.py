@@ -68,8 +68,8 @@ class Participants:
                 return Outcome("no payment")
             return Outcome(refund.status if refund.changed else f"{refund.status} (already)")
         if action is Action.RETURN_POINTS:
-            entries = await self.loyalty.reverse_points(self._status_event(saga, event, _ended(saga)))
-            return Outcome(", ".join(f"{e.kind} {e.points}" for e in entries) or "nothing to return")
+            entry = await self.loyalty.return_redeemed_points(self._status_event(saga, event, _ended(saga)))
+            return Outcome(f"returned {entry.points}" if entry else "nothing to return")
         if action is Action.RELEASE_RIDER:
             await self.delivery.on_order_cancelled(self._status_event(saga, event, _ended(saga)))
             return Outcome("released")

@@ -89,7 +89,7 @@ class Action(StrEnum):
     CANCEL_ORDER = "cancel_order"  # orders: PENDING -> CANCELLED as "system"
     REFUND_ORDER = "refund_order"  # orders: PAID -> REFUNDED as "system"
     REFUND_PAYMENT = "refund_payment"  # payments: refund a capture, release a held authorization
-    RETURN_POINTS = "return_points"  # loyalty: give back points the order spent, take back a refund's earned ones
+    RETURN_POINTS = "return_points"  # loyalty: give back points the order spent
     RELEASE_RIDER = "release_rider"  # delivery: cancel the delivery, free the rider, stop waiting
     ASSIGN_RIDER = "assign_rider"  # delivery: nearest available rider in the radius, atomically
     RIDER_PICKED_UP = "rider_picked_up"  # delivery: the delivery is on its way

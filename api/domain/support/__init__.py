@@ -1,9 +1,8 @@
 """Customer support: tickets about an order (or none) on the customer's shard, a thread between the
-customer and an agent, resolutions carried out by payments, coupons and loyalty, and an SLA clock (first
-response, resolution) fixed when a ticket opens and escalated by a durable timer (``SupportSlaTimer``)."""
+customer and an agent, and an SLA clock (first response, resolution) fixed when a ticket opens."""
 
 from api.domain.support.controllers import TicketController
-from api.domain.support.services import SupportService, SupportSlaTimer
+from api.domain.support.services import SupportService
 
 controllers = [TicketController]
-__all__ = ["SupportService", "SupportSlaTimer", "controllers"]
+__all__ = ["SupportService", "controllers"]

@@ -15,7 +15,6 @@ from api.domain.support.rules import Category, Status
 from api.domain.support.schemas import (
     Message,
     MessageCreate,
-    ResolutionCreate,
     StatusChange,
     Ticket,
     TicketCreate,
@@ -106,17 +105,3 @@ class TicketController(Controller):
     ) -> Ticket:
         """Illegal moves (anything out of closed, a status onto itself) are 409."""
         return await support.change_status(request.user, ticket_id, data)
-
-    @post(
-        "/{ticket_id:uuid}/resolution",
-        operation_id="ResolveSupportTicket",
-        status_code=HTTP_200_OK,
-        summary="Resolve and close a ticket: refund, coupon credit, loyalty credit or no action (agents)",
-        guards=[require_roles("agent")],
-    )
-    async def resolve(
-        self, request: AuthedRequest, support: SupportService, ticket_id: uuid.UUID, data: ResolutionCreate
-    ) -> Ticket:
-        """Idempotent per ticket: the same resolution sent again answers the recorded one and refunds or
-        credits nothing twice; a different resolution of a resolved ticket is a 409."""
-        return await support.resolve(request.user, ticket_id, data)

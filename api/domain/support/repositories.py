@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -17,41 +16,19 @@ from api.lib.sql import Row, fetch_all, fetch_one
 
 TICKET_COLUMNS = (
     "ticket_id, user_id, order_id, category, subject, status, assigned_agent_id, first_response_due_at,"
-    " resolution_due_at, first_response_at, resolved_at, closed_at, created_at, updated_at, restaurant_id, priority,"
-    " sla_deadline_at, sla_deadline_kind, first_response_escalated_at, resolution_escalated_at, resolution_kind,"
-    " resolution_amount_cents, resolution_currency, resolution_points, resolution_reference, resolved_by"
+    " resolution_due_at, first_response_at, resolved_at, closed_at, created_at, updated_at"
 )
 MESSAGE_COLUMNS = "message_id, ticket_id, author_id, author_role, body, created_at"
-UPDATABLE = frozenset(
-    {
-        "status",
-        "assigned_agent_id",
-        "first_response_at",
-        "resolved_at",
-        "closed_at",
-        "priority",
-        "sla_deadline_at",
-        "sla_deadline_kind",
-        "first_response_escalated_at",
-        "resolution_escalated_at",
-        "resolution_kind",
-        "resolution_amount_cents",
-        "resolution_currency",
-        "resolution_points",
-        "resolution_reference",
-        "resolved_by",
-    }
-)
+UPDATABLE = frozenset({"status", "assigned_agent_id", "first_response_at", "resolved_at", "closed_at"})
 
 
-async def customer_order(conn: psycopg.AsyncConnection[Any], order_id: uuid.UUID, user_id: uuid.UUID) -> Row | None:
-    """The customer's order (restaurant, total, currency), or None when it is not theirs. Without the
-    partition key the lookup probes each monthly partition's primary key once: a handful of index probes."""
-    return await fetch_one(
-        conn,
-        "SELECT restaurant_id, total_cents, currency FROM orders WHERE order_id = %s AND user_id = %s LIMIT 1",
-        (order_id, user_id),
+async def customer_has_order(conn: psycopg.AsyncConnection[Any], order_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether the order is this customer's. Without the partition key the lookup probes each monthly
+    partition's primary key once: a handful of index probes, once per ticket opened."""
+    row = await fetch_one(
+        conn, "SELECT 1 AS found FROM orders WHERE order_id = %s AND user_id = %s LIMIT 1", (order_id, user_id)
     )
+    return row is not None
 
 
 async def insert_ticket(conn: psycopg.AsyncConnection[Any], ticket: Row) -> Row | None:
@@ -59,11 +36,10 @@ async def insert_ticket(conn: psycopg.AsyncConnection[Any], ticket: Row) -> Row 
     decides, even when two are opened at once)."""
     return await fetch_one(
         conn,
-        "INSERT INTO support_tickets (ticket_id, user_id, order_id, restaurant_id, category, subject,"
-        "   first_response_due_at, resolution_due_at, sla_deadline_at, sla_deadline_kind, created_at, updated_at)"
-        " VALUES (%(ticket_id)s, %(user_id)s, %(order_id)s, %(restaurant_id)s, %(category)s, %(subject)s,"
-        "   %(first_response_due_at)s, %(resolution_due_at)s, %(sla_deadline_at)s, %(sla_deadline_kind)s,"
-        "   %(created_at)s, %(created_at)s)"
+        "INSERT INTO support_tickets (ticket_id, user_id, order_id, category, subject, first_response_due_at,"
+        "   resolution_due_at, created_at, updated_at)"
+        " VALUES (%(ticket_id)s, %(user_id)s, %(order_id)s, %(category)s, %(subject)s, %(first_response_due_at)s,"
+        "   %(resolution_due_at)s, %(created_at)s, %(created_at)s)"
         " ON CONFLICT (order_id) WHERE order_id IS NOT NULL AND status <> 'closed' DO NOTHING"
         f" RETURNING {TICKET_COLUMNS}",
         ticket,
@@ -148,13 +124,3 @@ async def page(
         sql.SQL(TICKET_COLUMNS), sql.SQL(" AND ").join(where)
     )
     return await fetch_all(conn, query, params)
-
-
-async def lock_next_due(conn: psycopg.AsyncConnection[Any], now: datetime) -> Row | None:
-    """The ticket whose SLA deadline passed longest ago, locked; tickets another timer holds are skipped."""
-    return await fetch_one(
-        conn,
-        f"SELECT {TICKET_COLUMNS} FROM support_tickets WHERE sla_deadline_at <= %s"
-        " ORDER BY sla_deadline_at LIMIT 1 FOR UPDATE SKIP LOCKED",
-        (now,),
-    )

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from api.domain.orders import schemas
-from api.domain.orders.discounts import Discounts
 from api.domain.orders.pagination import Position
 from api.domain.orders.pricing import PricedLine, Totals
 from api.domain.orders.repositories import NewOrder, OrderRepository, Row
@@ -48,8 +47,6 @@ async def load_order(repo: OrderRepository, row: Row) -> schemas.Order:
         updated_at=row["updated_at"],
         coupon_code=row["coupon_code"],
         estimated_ready_at=row["estimated_ready_at"],
-        points_redeemed=row["points_redeemed"],
-        loyalty_discount_cents=row["loyalty_discount_cents"],
     )  # fmt: skip
 
 
@@ -68,7 +65,7 @@ def priced_item(line: PricedLine) -> schemas.PricedItem:
 
 def new_order(
     order_id: uuid.UUID, created_at: datetime, user: CurrentUser, restaurant: Row, result: Totals,
-    coupon_code: str | None, address: dict[str, Any], key: str, fingerprint: str, discounts: Discounts,
+    coupon_code: str | None, address: dict[str, Any], key: str, fingerprint: str,
 ) -> NewOrder:  # fmt: skip
     return NewOrder(
         order_id=order_id,
@@ -85,8 +82,6 @@ def new_order(
         delivery_address=address,
         idempotency_key=key,
         request_hash=fingerprint,
-        points_redeemed=discounts.points,
-        loyalty_discount_cents=discounts.loyalty_cents,
     )
 
 
@@ -110,8 +105,6 @@ def placed_order(order: NewOrder, lines: list[PricedLine], changed_by: str) -> s
         created_at=order.created_at,
         updated_at=order.created_at,
         coupon_code=order.coupon_code,
-        points_redeemed=order.points_redeemed,
-        loyalty_discount_cents=order.loyalty_discount_cents,
     )  # fmt: skip
 
 

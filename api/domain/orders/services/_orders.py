@@ -13,9 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from api.db import Databases
 from api.domain.coupons import CouponContext, CouponService
 from api.domain.delivery import assigned_rider
-from api.domain.loyalty import loyalty_discount, points_balance, quote_discount
 from api.domain.orders import schemas
-from api.domain.orders.discounts import Discounts, checkout_totals, points_base
 from api.domain.orders.idempotency import request_hash
 from api.domain.orders.metrics import COUPONS, ORDERS_PLACED, PROJECTION_FAILURES
 from api.domain.orders.pagination import parse_cursor
@@ -28,6 +26,7 @@ from api.domain.orders.pricing import (
     haversine_km,
     price_lines,
     subtotal,
+    totals,
 )
 from api.domain.orders.pricing import delivery_fee as fee_for
 from api.domain.orders.refund_caps import RefundCaps
@@ -99,16 +98,13 @@ class OrderService:
         except PricingError as exc:
             raise _unprocessable(exc) from exc
 
-    def _coupon_context(
-        self, restaurant: Row, lines: list[PricedLine], is_first_order: bool, user: CurrentUser
-    ) -> CouponContext:
+    def _coupon_context(self, restaurant: Row, lines: list[PricedLine], is_first_order: bool) -> CouponContext:
         return CouponContext(
             subtotal_cents=subtotal(lines),
             currency=restaurant["currency"],
             city=restaurant["city"],
             now=datetime.now(UTC),
             is_first_order=is_first_order,
-            user_id=user.user_id,
         )
 
     async def quote(self, user: CurrentUser, cart: schemas.Cart) -> schemas.Quote:
@@ -117,18 +113,12 @@ class OrderService:
             repo = OrderRepository(conn)
             address = await self._deliver_to(repo, user, cart)
             first = not await repo.has_orders(user.user_id) if cart.coupon_code else False
-            balance = await points_balance(conn, user.user_id) if cart.redeem_points else 0
         distance, fee = self._delivery(restaurant, lines, address)
-        code, coupon_cents = None, 0
+        code, discount = None, 0
         if cart.coupon_code:
-            ctx = self._coupon_context(restaurant, lines, first, user)
-            code, coupon_cents = await self.coupons.discount(cart.coupon_code, ctx)
-        discounts = Discounts(coupon_cents=coupon_cents)
-        if cart.redeem_points:
-            base = points_base(subtotal(lines), coupon_cents)
-            points = quote_discount(balance, cart.redeem_points, base)
-            discounts = Discounts(coupon_cents, points.points, points.discount_cents)
-        result = checkout_totals(subtotal(lines), fee, discounts)
+            ctx = self._coupon_context(restaurant, lines, first)
+            code, discount = await self.coupons.discount(cart.coupon_code, ctx)
+        result = totals(subtotal(lines), discount, fee)
         return schemas.Quote(
             restaurant_id=cart.restaurant_id,
             currency=restaurant["currency"],
@@ -139,8 +129,6 @@ class OrderService:
             total_cents=result.total_cents,
             distance_km=round(distance, 2),
             coupon_code=code,
-            points_redeemed=discounts.points,
-            loyalty_discount_cents=discounts.loyalty_cents,
         )
 
     # --- placing an order ---------------------------------------------------------------------------------
@@ -177,26 +165,13 @@ class OrderService:
                 else:
                     address = await self._deliver_to(repo, user, cart)
                     _, fee = self._delivery(restaurant, lines, address)
-                    coupon_cents = 0
+                    discount = 0
                     if cart.coupon_code:
                         await repo.lock_user(user.user_id)
-                        first = not await repo.has_orders(user.user_id)
-                        ctx = self._coupon_context(restaurant, lines, first, user)
-                        redeemed, coupon_cents = await self.coupons.redeem(
-                            cart.coupon_code, order_id, user.user_id, ctx
-                        )
-                    discounts = Discounts(coupon_cents=coupon_cents)
-                    if cart.redeem_points:
-                        # Locks the balance in this transaction: concurrent orders spend it one after another.
-                        base = points_base(subtotal(lines), coupon_cents)
-                        spent = await loyalty_discount(
-                            conn, user.user_id, cart.redeem_points, subtotal_cents=base, order_id=order_id
-                        )
-                        discounts = Discounts(coupon_cents, spent.points, spent.discount_cents)
-                    result = checkout_totals(subtotal(lines), fee, discounts)
-                    new = new_order(
-                        order_id, created_at, user, restaurant, result, redeemed, address, key, fingerprint, discounts
-                    )
+                        ctx = self._coupon_context(restaurant, lines, not await repo.has_orders(user.user_id))
+                        redeemed, discount = await self.coupons.redeem(cart.coupon_code, order_id, user.user_id, ctx)
+                    result = totals(subtotal(lines), discount, fee)
+                    new = new_order(order_id, created_at, user, restaurant, result, redeemed, address, key, fingerprint)
                     await repo.insert_order(new, lines)
                     await repo.add_first_history(order_id, "PENDING", actor_of(user), created_at)
                     await repo.add_outbox(created_event(new, lines))

@@ -138,23 +138,15 @@ class StripeGateway:
             )
         )
 
-    async def refund(
-        self, charge: ChargeRequest, provider_ref: str, amount_cents: int | None = None, step: str = "refund"
-    ) -> Refund:
-        params: dict[str, Any] = {
-            "payment_intent": provider_ref,
-            "reason": "requested_by_customer",
-            "metadata": {"order_id": str(charge.order_id), "payment_id": str(charge.payment_id)},
-        }
-        if amount_cents is not None:  # without an amount Stripe refunds all that is left
-            try:
-                params["amount"] = provider_amount(amount_cents, charge.currency)
-            except NotWholeMinorUnits as exc:
-                raise GatewayError(f"stripe: {exc}") from exc
+    async def refund(self, charge: ChargeRequest, provider_ref: str) -> Refund:
         refund = await self._call(
             self.client.v1.refunds.create_async(
-                params,  # type: ignore[arg-type]
-                {"idempotency_key": charge.key(step)},
+                {
+                    "payment_intent": provider_ref,
+                    "reason": "requested_by_customer",
+                    "metadata": {"order_id": str(charge.order_id), "payment_id": str(charge.payment_id)},
+                },
+                {"idempotency_key": charge.key("refund")},
             )
         )
         return Refund(str(refund["id"]), str(refund.get("status")))

@@ -41,11 +41,9 @@ class RetryingGateway:
         charge = charge_request(row)
         await self._retry(lambda: self.gateway.cancel(charge, provider_ref, reason))
 
-    async def refund(
-        self, row: repo.Row, provider_ref: str, amount_cents: int | None = None, step: str = "refund"
-    ) -> Refund:
+    async def refund(self, row: repo.Row, provider_ref: str) -> Refund:
         charge = charge_request(row)
-        return await self._retry(lambda: self.gateway.refund(charge, provider_ref, amount_cents, step))
+        return await self._retry(lambda: self.gateway.refund(charge, provider_ref))
 
     async def _retry(self, call: Callable[[], Awaitable[T]]) -> T:
         async for attempt in AsyncRetrying(

@@ -23,14 +23,7 @@ from api.domain.payments.services._gateway import RetryingGateway
 from api.domain.payments.services._ports import OrderStatusPort
 from api.lib.errors import ConflictError, NotFoundError
 from api.lib.outbox import write_outbox
-from pizza.contracts.events import (
-    OrderStatus,
-    PaymentFailed,
-    PaymentPartiallyRefunded,
-    PaymentRefunded,
-    PaymentSucceeded,
-)
-from pizza.ids import new_id
+from pizza.contracts.events import OrderStatus, PaymentFailed, PaymentRefunded, PaymentSucceeded
 from pizza.logs import get_logger
 
 log = get_logger(__name__)
@@ -140,98 +133,28 @@ class PaymentLedger:
                 log.info("order not cancelled by the failed payment", order_id=str(done["order_id"]), why=str(exc))
         return done
 
-    async def refund_rest_in(
-        self,
-        conn: AsyncConnection[Any],
-        payment_id: uuid.UUID,
-        from_statuses: Statuses,
-        *,
-        key: str,
-        refund_ref: str | None,
-        reason: str,
-        **fields: Any,
+    async def refund_in(
+        self, conn: AsyncConnection[Any], payment_id: uuid.UUID, from_statuses: Statuses, **fields: Any
     ) -> repo.Row | None:
-        """Mark the payment refunded in full, if it is still in ``from_statuses``: a refund row for what was
-        left (keyed ``key``), the status REFUNDED and its ``PaymentRefunded`` event."""
-        current = await repo.get(conn, payment_id, lock=True)
-        if current is None or current["status"] not in from_statuses:
-            return None
-        rest = int(current["amount_cents"]) - int(current["refunded_cents"])
-        refund = None
-        if rest > 0:
-            refund = await repo.reserve_refund(
-                conn,
-                current,
-                refund_id=new_id(),
-                amount_cents=rest,
-                reason=reason,
-                requested_by=None,
-                idempotency_key=key,
-                status="succeeded",
-                provider_ref=refund_ref,
-            )
+        """Mark the payment refunded, if it is still in ``from_statuses``, with its ``PaymentRefunded`` event."""
         done = await repo.transition(
-            conn,
-            payment_id,
-            from_statuses,
-            status="REFUNDED",
-            refunded_at=datetime.now(UTC),
-            refund_ref=refund_ref,
-            failure_reason=reason,
-            **fields,
+            conn, payment_id, from_statuses, status="REFUNDED", refunded_at=datetime.now(UTC), **fields
         )
         if done:
-            await write_outbox(conn, self._refunded_event(done, refund))
+            await write_outbox(conn, PaymentRefunded(**_event_facts(done)))
         return done
-
-    async def refund_settled_in(self, conn: AsyncConnection[Any], refund: repo.Row) -> repo.Row:
-        """A refund went through: its event, and the payment REFUNDED once its settled refunds cover it all.
-
-        Refunds still in flight do not count here (one may yet fail and give its amount back)."""
-        payment = await repo.get(conn, refund["payment_id"], lock=True)
-        assert payment is not None  # the refund row's foreign key
-        settled = await repo.settled_refunds(conn, refund["payment_id"])
-        if settled >= int(payment["amount_cents"]) and payment["status"] == "SUCCEEDED":
-            done = await repo.transition(
-                conn,
-                payment["payment_id"],
-                ("SUCCEEDED",),
-                status="REFUNDED",
-                refunded_at=datetime.now(UTC),
-                refund_ref=refund["provider_ref"],
-                failure_reason=refund["reason"],
-            )
-            if done:
-                await write_outbox(conn, self._refunded_event(done, refund))
-                return done
-        await write_outbox(
-            conn,
-            PaymentPartiallyRefunded(
-                **_event_facts(payment),
-                refund_id=refund["refund_id"],
-                refund_cents=refund["amount_cents"],
-                refunded_cents=settled,
-            ),
-        )
-        return payment
-
-    @staticmethod
-    def _refunded_event(done: repo.Row, refund: repo.Row | None) -> PaymentRefunded:
-        last = {"refund_id": refund["refund_id"], "refund_cents": refund["amount_cents"]} if refund else {}
-        return PaymentRefunded(**_event_facts(done), refunded_cents=done["amount_cents"], **last)
 
     async def refund_unpayable(self, row: repo.Row, from_statuses: Statuses, fields: Fields) -> PaymentResult:
         """Captured, but the order was cancelled meanwhile: refund at once (same key on every retry)."""
         log.warning("order cancelled while paying; refunding", payment_id=str(row["payment_id"]))
         refund = await self.gateway.refund(row, fields.get("provider_ref") or row["provider_ref"])
         async with self.db.user_tx(row["user_id"]) as conn:
-            done = await self.refund_rest_in(
+            done = await self.refund_in(
                 conn,
                 row["payment_id"],
                 from_statuses,
-                key="order-cancelled-while-paying",
                 refund_ref=refund.provider_ref,
-                reason="order cancelled while paying",
+                failure_reason="order cancelled while paying",
                 **fields,
             )
         return counted(done, row)

@@ -20,11 +20,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from psycopg import AsyncConnection
-
 from api.domain.payments import repositories as repo
 from api.domain.payments.services._ledger import OrderNotPayable, PaymentLedger, PaymentResult, count
-from pizza.ids import new_id
 from pizza.logs import get_logger
 from pizza.money import NotWholeMinorUnits, provider_amount
 
@@ -40,7 +37,6 @@ _INTENT_EVENTS = (
     _AUTHENTICATED,
 )
 _APPLIED = (*_INTENT_EVENTS, "charge.refunded")
-_AT_PROVIDER = "refunded at the provider"
 Resume = Callable[[repo.Row], Awaitable[PaymentResult]]
 
 
@@ -97,7 +93,9 @@ class ProviderEvents:
                 if kind == "payment_intent.succeeded":
                     done = await self.ledger.succeed_in(work, row, ("PENDING", "REVIEW"), recorded_intent(row, obj))
                 elif kind == "charge.refunded":
-                    done = await self._refunded(work.conn, row, obj, str(event.get("id")))
+                    done = await self.ledger.refund_in(
+                        work.conn, payment_id, ("SUCCEEDED",), failure_reason="refunded at the provider"
+                    )
                 else:
                     error = obj.get("last_payment_error") or {}
                     reason = error.get("decline_code") or error.get("code") or obj.get("cancellation_reason") or kind
@@ -110,38 +108,6 @@ class ProviderEvents:
             return f"{kind}: order not payable, {refunded.status}"
         count(done, row)
         return f"{kind}: {done['status']}" if done else f"{kind}: no change"
-
-    async def _refunded(
-        self, conn: AsyncConnection[Any], row: repo.Row, charge: dict[str, Any], event_id: str
-    ) -> repo.Row | None:
-        """``charge.refunded``: the charge's ``amount_refunded`` is the provider's running total. What it holds
-        beyond our own refunds (settled or in flight) was refunded at the provider (the dashboard, a dispute
-        team): recorded as a refund of the system, the payment REFUNDED once the total covers it."""
-        if row["status"] != "SUCCEEDED":
-            return None
-        captured = provider_amount(row["amount_cents"], str(row["currency"]))  # matched by event_mismatch
-        total = charge.get("amount_refunded")
-        if not isinstance(total, int) or total >= captured:
-            return await self.ledger.refund_rest_in(
-                conn, row["payment_id"], ("SUCCEEDED",), key=f"stripe:{event_id}", refund_ref=None, reason=_AT_PROVIDER
-            )
-        total_cents = total * int(row["amount_cents"]) // captured if captured else 0  # units are proportional
-        new = total_cents - int(row["refunded_cents"])
-        if new <= 0:
-            return None
-        refund = await repo.reserve_refund(
-            conn,
-            row,
-            refund_id=new_id(),
-            amount_cents=new,
-            reason=_AT_PROVIDER,
-            requested_by=None,
-            idempotency_key=f"stripe:{event_id}",
-            status="succeeded",
-        )
-        if refund is None:
-            return None
-        return await self.ledger.refund_settled_in(conn, refund)
 
     async def _authenticated(self, obj: dict[str, Any], user_id: uuid.UUID, payment_id: uuid.UUID) -> str:
         """The customer passed 3-D Secure: resume a payment that waits on them; any other is left alone."""

@@ -44,8 +44,3 @@ class PaymentQueries:
             async with pool.connection() as conn:
                 rows += await repo.list_in_review(conn, limit)
         return sorted(rows, key=lambda r: r["created_at"])[:limit]
-
-    async def refunds_for(self, order_id: uuid.UUID, user_id: uuid.UUID) -> list[repo.Row]:
-        """The refunds of the order's payment, oldest first, on its customer's shard."""
-        async with self.db.pool_for_user(user_id).connection() as conn:
-            return [r for r in await repo.refunds_for_order(conn, order_id) if r["user_id"] == user_id]

@@ -53,26 +53,6 @@ class PaymentService:
     async def refund_order(self, order_id: uuid.UUID, user_id: uuid.UUID, reason: str) -> PaymentResult | None:
         return await self.refunds.refund_order(order_id, user_id, reason)
 
-    async def refund_amount(
-        self,
-        order_id: uuid.UUID,
-        user_id: uuid.UUID,
-        amount_cents: int,
-        reason: str,
-        requested_by: uuid.UUID | None,
-        idempotency_key: str,
-    ) -> repo.Row:
-        """Refund part (or the rest) of the order's captured payment, once per ``idempotency_key``.
-
-        Returns the ``payment_refunds`` row (``status`` succeeded, failed, or pending while the provider
-        is unreachable; the same call again finishes it). Raises ``NotFoundError`` when the order has no
-        payment, ``ConflictError`` when it is not captured (or the key was used for another amount),
-        ``UnprocessableError`` when more is asked than captured minus refunded."""
-        return await self.refunds.refund_amount(order_id, user_id, amount_cents, reason, requested_by, idempotency_key)
-
-    async def refunds_for(self, order_id: uuid.UUID, user_id: uuid.UUID) -> list[repo.Row]:
-        return await self.queries.refunds_for(order_id, user_id)
-
     # --- admin review and reads ----------------------------------------------------------------
     async def review(self, payment: repo.Row, decision: Decision, admin_id: uuid.UUID) -> PaymentResult:
         return await self.reviews.review(payment, decision, admin_id)

@@ -234,13 +234,6 @@ PROBES: tuple[Probe, ...] = (
         json={"status": "pending_customer"},
         target="ticket",
     ),
-    Probe(
-        "POST /support/tickets/{ticket_id}/resolution",
-        "401 403 403 403 403 403 403 ok  ok",
-        why="a fresh open ticket of customer 1 for each cell, resolved with no action (agents and admins)",
-        json={"kind": "no_action", "answer": "Nothing to refund: the order arrived complete."},
-        target="ticket",
-    ),
     # delivery: riders and tracking
     Probe(
         "GET /orders/{order_id}/tracking",

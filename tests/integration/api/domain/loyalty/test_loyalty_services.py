@@ -149,26 +149,3 @@ async def test_a_failed_order_takes_its_redemption_with_it_and_cancellation_retu
     assert returned.points == 50
     assert await service.return_redeemed_points(cancelled) is None
     assert await balance(databases, customer.user_id) == earned.points
-
-
-async def test_a_credit_is_granted_once_per_reference_and_shown_in_the_ledger(
-    databases: Databases, http: httpx.Client, customer: Any
-) -> None:
-    service = LoyaltyService(databases, GENEROUS)
-    ticket = new_id()
-
-    first = await service.credit(customer.user_id, 120, "late delivery", ticket)
-    again = await service.credit(customer.user_id, 999, "late delivery", str(ticket))  # a retried request
-    assert again == first
-    assert (first.kind, first.points, first.balance_after, first.order_id) == ("credit", 120, 120, None)
-    other = await service.credit(customer.user_id, 30, "cold pizza", new_id())
-    assert other.balance_after == 150
-    assert await balance(databases, customer.user_id) == 150
-    with pytest.raises(UnprocessableError):
-        await service.credit(customer.user_id, 0, "nothing", new_id())
-
-    ledger = http.get("/users/me/loyalty", headers=customer.headers).json()["ledger"]
-    assert [(e["kind"], e["points"], e["reference_id"], e["reason"]) for e in ledger] == [
-        ("credit", 30, str(other.reference_id), "cold pizza"),
-        ("credit", 120, str(ticket), "late delivery"),
-    ]

