@@ -33,8 +33,10 @@ async def order_created_envelope(db: Databases, user_id: uuid.UUID, order_id: st
             "SELECT * FROM outbox WHERE aggregate_id = %s AND event_type = 'OrderCreated'", (order_id,)
         )
         row: dict[str, Any] = await cur.fetchone()  # type: ignore[assignment]
-    return EventEnvelope(
-        event_id=row["event_id"], event_type=row["event_type"], schema_version=row["schema_version"],
-        aggregate_type=row["aggregate_type"], aggregate_id=row["aggregate_id"], occurred_at=row["created_at"],
-        payload=row["payload"], headers=row["headers"],
-    )  # fmt: skip
+    return outbox_row_envelope(row)
+
+
+def outbox_row_envelope(row: dict[str, Any]) -> EventEnvelope:
+    """An outbox row as the relay publishes it and a consumer receives it."""
+    fields = ("event_id", "event_type", "schema_version", "aggregate_type", "aggregate_id", "payload", "headers")
+    return EventEnvelope(occurred_at=row["created_at"], **{f: row[f] for f in fields})

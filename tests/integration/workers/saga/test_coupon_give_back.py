@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 from support.api_actors import ApiRestaurant, ApiUser
-from support.events import envelope_of
+from support.events import envelope_of, outbox_row_envelope
 from support.shards import outbox_rows
 
 from api.db import Databases
@@ -26,18 +26,12 @@ from workers.saga.purposes import coupons_handler, notifications_handler
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 
-def as_received(row: dict[str, Any]) -> EventEnvelope:
-    """An outbox row as the relay publishes it."""
-    fields = ("event_id", "event_type", "schema_version", "aggregate_type", "aggregate_id", "payload", "headers")
-    return EventEnvelope(occurred_at=row["created_at"], **{f: row[f] for f in fields})
-
-
 async def catalog_releases(databases: Databases, code: str) -> list[EventEnvelope]:
     async with databases.catalog.connection() as conn:
         cur = await conn.execute(
             "SELECT * FROM outbox WHERE aggregate_type = 'coupon' AND aggregate_id = %s ORDER BY created_at", (code,)
         )
-        return [as_received(r) for r in await cur.fetchall()]  # type: ignore[arg-type]
+        return [outbox_row_envelope(r) for r in await cur.fetchall()]  # type: ignore[arg-type]
 
 
 def uses(http: httpx.Client, admin: ApiUser, code: str) -> int:
@@ -79,7 +73,7 @@ async def test_a_cancelled_order_gives_its_one_use_coupon_back_once_and_the_cust
 
     consumer = f"coupons-{uuid.uuid4().hex[:8]}"  # a message log of its own: the stack is shared
     give_back = coupons_handler(databases, CouponService(databases), consumer)
-    events = [as_received(r) for r in outbox_rows(stack, customer.user_id, order["order_id"])]
+    events = [outbox_row_envelope(r) for r in outbox_rows(stack, customer.user_id, order["order_id"])]
     outcomes = [await give_back(e, e.parse()) for e in events]
     assert [(e.event_type, o) for e, o in zip(events, outcomes, strict=True)] == [
         ("OrderCreated", "ignored"),

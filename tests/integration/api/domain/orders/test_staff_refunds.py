@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from support.api_actors import ApiRestaurant, ApiUser, login
+from support.events import outbox_row_envelope
 from support.shards import outbox_rows, shard_dsn
 
 from api.db import Databases
@@ -46,15 +47,6 @@ def capped(api_server: Callable[..., Any]) -> Iterator[httpx.Client]:
         yield client
 
 
-def envelope(row: dict[str, Any]) -> EventEnvelope:
-    """An outbox row as the saga's consumer receives it."""
-    return EventEnvelope(
-        event_id=row["event_id"], event_type=row["event_type"], schema_version=row["schema_version"],
-        aggregate_type=row["aggregate_type"], aggregate_id=row["aggregate_id"], occurred_at=row["created_at"],
-        payload=row["payload"], headers=row["headers"],
-    )  # fmt: skip
-
-
 class Payments:
     """The payment service as the saga runs it: charge from OrderCreated, refund from OrderStatusChanged."""
 
@@ -63,7 +55,7 @@ class Payments:
 
     def envelopes(self, user: ApiUser, order_id: str, event_type: str) -> list[EventEnvelope]:
         rows = outbox_rows(self.stack, user.user_id, order_id)
-        return [envelope(r) for r in rows if r["event_type"] == event_type]
+        return [outbox_row_envelope(r) for r in rows if r["event_type"] == event_type]
 
     async def pay(self, user: ApiUser, order_id: str) -> None:
         (created,) = self.envelopes(user, order_id, "OrderCreated")

@@ -18,6 +18,7 @@ import psycopg
 from psycopg.rows import dict_row
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
+from support.events import outbox_row_envelope
 from support.shards import outbox_rows, shard_dsn
 
 from api.db import Databases
@@ -49,14 +50,6 @@ class Clock:
         return datetime.now(UTC) + self.offset
 
 
-def envelope_of(row: dict[str, Any]) -> EventEnvelope:
-    return EventEnvelope(
-        event_id=row["event_id"], event_type=row["event_type"], schema_version=row["schema_version"],
-        aggregate_type=row["aggregate_type"], aggregate_id=row["aggregate_id"], occurred_at=row["created_at"],
-        payload=row["payload"], headers=row["headers"],
-    )  # fmt: skip
-
-
 @dataclass
 class SagaWorld:
     stack: PlatformSettings
@@ -74,7 +67,7 @@ class SagaWorld:
 
     def outbox(self, user_id: uuid.UUID, order_id: uuid.UUID | str) -> list[EventEnvelope]:
         """The order's events in commit order, as the relay publishes them."""
-        return [envelope_of(r) for r in outbox_rows(self.stack, user_id, order_id)]
+        return [outbox_row_envelope(r) for r in outbox_rows(self.stack, user_id, order_id)]
 
     async def feed(self, envelopes: list[EventEnvelope], orchestrator: SagaOrchestrator | None = None) -> list[str]:
         orchestrator = orchestrator or self.orchestrator
